@@ -16,16 +16,34 @@ std::string Violation::ToString() const {
                      FormatTime(time), message);
 }
 
-void Checker::Fail(std::string_view rule, ObjectId object, std::string message) {
+namespace {
+
+Violation Describe(Scheduler* scheduler, std::string_view rule, ObjectId object,
+                   std::string message) {
   Violation v;
   v.rule = std::string(rule);
   v.object = object;
-  if (scheduler_ != nullptr) {
-    v.event = scheduler_->current().seq;
-    v.event_label = scheduler_->current().label;
-    v.time = scheduler_->now();
+  if (scheduler != nullptr) {
+    v.event = scheduler->current().seq;
+    v.event_label = scheduler->current().label;
+    v.time = scheduler->now();
   }
   v.message = std::move(message);
+  return v;
+}
+
+}  // namespace
+
+void Checker::Warn(std::string_view rule, ObjectId object, std::string message) {
+  Violation v = Describe(scheduler_, rule, object, std::move(message));
+  if (tracer_ != nullptr) {
+    ZC_TRACE(*tracer_, "check", "WARNING").Obj(object).Msg("{}: {}", v.rule, v.message);
+  }
+  warnings_.push_back(std::move(v));
+}
+
+void Checker::Fail(std::string_view rule, ObjectId object, std::string message) {
+  Violation v = Describe(scheduler_, rule, object, std::move(message));
   if (tracer_ != nullptr) {
     ZC_TRACE(*tracer_, "check", "VIOLATION").Obj(object).Msg("{}: {}", v.rule, v.message);
   }

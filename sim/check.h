@@ -59,8 +59,13 @@ class Checker {
 
   // Reports a violation of `rule` by `object`.
   void Fail(std::string_view rule, ObjectId object, std::string message);
+  // Records a warning: a misuse by the simulated *user* program (e.g.
+  // USER-1, a zerocopy buffer written before its notification). The model
+  // stays correct, so the run goes on; scenarios expect warnings explicitly.
+  void Warn(std::string_view rule, ObjectId object, std::string message);
 
   const std::vector<Violation>& violations() const { return violations_; }
+  const std::vector<Violation>& warnings() const { return warnings_; }
   bool ok() const { return violations_.empty(); }
   uint64_t checks_failed() const { return violations_.size(); }
 
@@ -70,6 +75,7 @@ class Checker {
   CheckMode mode_;
   bool deep_ = false;
   std::vector<Violation> violations_;
+  std::vector<Violation> warnings_;
 };
 
 }  // namespace zcsim::sim

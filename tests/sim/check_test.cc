@@ -88,3 +88,24 @@ TEST(CheckerDeathTest, AbortModeNamesTheRuleAndDies) {
 
 }  // namespace
 }  // namespace zcsim::sim
+
+namespace zcsim::sim {
+namespace {
+
+TEST(CheckerTest, WarningsAreRecordedWithoutStoppingTheRun) {
+  Simulator sim(1, CheckMode::kAbort);
+  sim.scheduler().At(5, "user_write", [&] {
+    sim.checker().Warn("USER-1", ObjectId{"page", 2}, "written while in flight");
+  });
+  sim.scheduler().At(6, "later", [] {});
+  sim.scheduler().RunUntilIdle();
+  ASSERT_EQ(sim.checker().warnings().size(), 1u);
+  EXPECT_TRUE(sim.checker().ok()) << "a warning is not a violation";
+  EXPECT_EQ(sim.checker().warnings()[0].ToString(),
+            "USER-1 violated by page#2 in event #1 (user_write) at 0.000000005: "
+            "written while in flight");
+  EXPECT_EQ(sim.scheduler().events_run(), 2u);
+}
+
+}  // namespace
+}  // namespace zcsim::sim
