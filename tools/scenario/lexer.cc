@@ -62,11 +62,12 @@ class LineLexer {
     return false;
   }
 
-  // At a character that starts a word: reads up to a blank, a comment or
-  // the end of a quoted string.
+  // At a character that starts a word: reads up to a blank or the end of a
+  // quoted string. A '#' inside a word is text (object ids: skb#3); only a
+  // '#' that starts a word begins a comment, as in the shell.
   bool LexWord(Word* w, Error* error) {
     w->pos = PosOf(i_);
-    while (i_ < line_.size() && !IsBlank(line_[i_]) && line_[i_] != '#') {
+    while (i_ < line_.size() && !IsBlank(line_[i_])) {
       const char c = line_[i_];
       if (c == '"') {
         w->quoted = true;

@@ -1,12 +1,12 @@
 // The scenario language, version 1: the lexer.
 //
-// A scenario is plain text, one statement per line (the statements below
-// only illustrate the syntax; the runner defines the real ones):
+// A scenario is plain text, one statement per line (the runner defines the
+// statements; tests/scenarios/README.md documents them):
 //
-//   # a comment runs from '#' (outside double quotes) to the end of the line
-//   @0s     socket udp6 name=tx
-//   +10us   send tx data="hello world" len=64K     # relative to the line above
-//   @1.5ms  expect notif count=1
+//   # a comment: from a '#' that starts a word to the end of the line
+//   @0s     socket a tx udp6
+//   +10us   send tx buf[0:4000] flags=MSG_ZEROCOPY -> 4000   # relative time
+//   @1.5ms  expect ubuf#1 refcnt=2       # a '#' inside a word is text
 //
 // A line may start with a time prefix, `@<duration>` (absolute virtual time)
 // or `+<duration>` (relative to the previous statement's time); the lexer

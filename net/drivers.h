@@ -1,0 +1,73 @@
+// The device drivers: a NIC with a TX ring, DMA and NAPI TX completion; the
+// dummy device (drivers/net/dummy.c); loopback (drivers/net/loopback.c);
+// and a veth pair (drivers/net/veth.c). 6.1 behaviour, facts in
+// ../shared/design/kernel-reference.md §3.6 and the research notes.
+#ifndef ZCSIM_NET_DRIVERS_H_
+#define ZCSIM_NET_DRIVERS_H_
+
+#include <deque>
+
+#include "net/host.h"
+#include "net/netdevice.h"
+
+namespace zcsim::net {
+
+// A NIC: ndo_start_xmit places the skb on a bounded TX ring (stopping the
+// queue when full). The hardware reads the packet `dma_delay` later (that is
+// when the wire log captures the bytes, so a buffer rewritten before then
+// goes out rewritten), raises a TX-completion interrupt `completion_delay`
+// after that, and NAPI reaps up to `napi_budget` finished descriptors per
+// poll with napi_consume_skb. A link partner (another NIC) receives each
+// packet `wire_latency` after DMA.
+class NicDevice : public NetDevice {
+ public:
+  NicDevice(Host* host, std::string name, sim::ObjectId id, int ifindex, const NicParams& params);
+  int ndo_start_xmit(SkBuff* skb) override;
+  bool has_qdisc() const override { return true; }
+  const NicParams& params() const { return params_; }
+  size_t ring_used() const { return ring_.size(); }
+
+ private:
+  struct Descriptor {
+    SkBuff* skb;
+    bool dma_done = false;
+  };
+  void Dma();
+  void TxCompletionIrq();
+  void NapiPoll();
+
+  NicParams params_;
+  std::deque<Descriptor> ring_;
+  bool irq_pending_ = false;
+};
+
+class DummyDevice : public NetDevice {
+ public:
+  DummyDevice(Host* host, std::string name, sim::ObjectId id, int ifindex);
+  int ndo_start_xmit(SkBuff* skb) override;
+};
+
+class LoopbackDevice : public NetDevice {
+ public:
+  LoopbackDevice(Host* host, sim::ObjectId id, int ifindex);
+  int ndo_start_xmit(SkBuff* skb) override;
+};
+
+class VethDevice : public NetDevice {
+ public:
+  VethDevice(Host* host, std::string name, sim::ObjectId id, int ifindex);
+  int ndo_start_xmit(SkBuff* skb) override;
+};
+
+// Joins two NICs by a wire, or two veths as a pair. False if the kinds do
+// not match or either is already joined.
+bool LinkDevices(NetDevice* a, NetDevice* b);
+
+// netif_rx(): queue a received skb on the backlog of the CPU that runs now
+// (`cpu`: the host whose code is executing); NET_RX processing happens when
+// that host's softirq queue is drained.
+void netif_rx(SkBuff* skb, NetDevice* dev, Host* cpu);
+
+}  // namespace zcsim::net
+
+#endif  // ZCSIM_NET_DRIVERS_H_

@@ -1,0 +1,182 @@
+// The zerocopy parts of net/core/skbuff.c and include/linux/skbuff.h (6.1):
+// attaching a ubuf to an skb, dropping it, managed frags, and the deferred
+// copy (skb_copy_ubufs) that orphaning performs.
+#include <algorithm>
+#include <cstring>
+
+#include "net/skbuff.h"
+#include "net/world.h"
+#include "sim/check.h"
+#include "sim/trace.h"
+
+namespace zcsim::net {
+namespace {
+
+constexpr char kInvUbuf[] = "INV-1";
+constexpr char kInvOneUbuf[] = "INV-2";
+
+void TraceUbuf(UbufInfo* uarg, const char* func, const std::string& msg) {
+  ZC_TRACE(uarg->world->tracer(), "zcopy", func)
+      .Obj(uarg->id, {{"refcnt", uarg->refcnt}})
+      .Msg("{}", msg);
+}
+
+}  // namespace
+
+UbufInfo* skb_zcopy(SkBuff* skb) {
+  SkbSharedInfo* sh = skb->shinfo;
+  return (sh->flags & SKBFL_ZEROCOPY_ENABLE) ? sh->destructor_arg : nullptr;
+}
+
+bool skb_zcopy_managed(const SkBuff* skb) {
+  return (skb->shinfo->flags & SKBFL_MANAGED_FRAG_REFS) != 0;
+}
+
+void net_zcopy_get(UbufInfo* uarg) {
+  ZC_CHECK(uarg->world->checker(), uarg->refcnt > 0, kInvUbuf, uarg->id,
+           "net_zcopy_get on a ubuf whose last reference is gone");
+  ++uarg->refcnt;
+  TraceUbuf(uarg, "net_zcopy_get", "");
+}
+
+void net_zcopy_put(UbufInfo* uarg) {
+  if (uarg != nullptr) uarg->ops->complete(nullptr, uarg, true);
+}
+
+void skb_zcopy_init(SkBuff* skb, UbufInfo* uarg) {
+  skb->shinfo->destructor_arg = uarg;
+  skb->shinfo->flags |= uarg->flags;
+  ZC_TRACE(skb->world->tracer(), "zcopy", "skb_zcopy_init")
+      .Obj(skb->id, {{"dataref", skb->shinfo->dataref}})
+      .Obj(uarg->id, {{"refcnt", uarg->refcnt}})
+      .Msg("shinfo flags {}", SkbflNames(skb->shinfo->flags));
+}
+
+void skb_zcopy_set(SkBuff* skb, UbufInfo* uarg, bool* have_ref) {
+  if (skb == nullptr || uarg == nullptr) return;
+  UbufInfo* current = skb_zcopy(skb);
+  if (current != nullptr) {
+    // INV-2: one ubuf per shinfo; a second attach is a no-op.
+    ZC_TRACE(skb->world->tracer(), "zcopy", "skb_zcopy_set")
+        .Obj(skb->id)
+        .Obj(current->id, {{"refcnt", current->refcnt}})
+        .Msg("already zerocopy: unchanged");
+    return;
+  }
+  if (have_ref != nullptr && *have_ref) {
+    *have_ref = false;  // the caller's reference moves to this skb
+    TraceUbuf(uarg, "skb_zcopy_set", fmt::format("{} takes over the allocation reference", skb->id.ToString()));
+  } else {
+    net_zcopy_get(uarg);
+  }
+  skb_zcopy_init(skb, uarg);
+}
+
+void skb_zcopy_clear(SkBuff* skb, bool zerocopy_success) {
+  UbufInfo* uarg = skb_zcopy(skb);
+  if (uarg != nullptr) {
+    ZC_TRACE(skb->world->tracer(), "zcopy", "skb_zcopy_clear")
+        .Obj(skb->id)
+        .Obj(uarg->id, {{"refcnt", uarg->refcnt}})
+        .Msg("{} callback, success={}", uarg->ops->name, zerocopy_success);
+    uarg->ops->complete(skb, uarg, zerocopy_success);
+    skb->shinfo->flags &= static_cast<uint8_t>(~SKBFL_ALL_ZEROCOPY);
+    skb->shinfo->destructor_arg = nullptr;
+  }
+}
+
+void skb_zcopy_downgrade_managed(SkBuff* skb) {
+  if (!skb_zcopy_managed(skb)) return;
+  // __skb_zcopy_downgrade_managed(): take the page references the frags
+  // never had, then become an ordinary skb.
+  SkbSharedInfo* sh = skb->shinfo;
+  for (int i = 0; i < sh->nr_frags; ++i) skb_frag_ref(skb, i);
+  sh->flags &= static_cast<uint8_t>(~SKBFL_MANAGED_FRAG_REFS);
+  ZC_TRACE(skb->world->tracer(), "zcopy", "__skb_zcopy_downgrade_managed")
+      .Obj(skb->id, {{"nr_frags", sh->nr_frags}})
+      .Msg("frags now hold page references");
+}
+
+int skb_zerocopy_clone(SkBuff* nskb, SkBuff* orig) {
+  UbufInfo* uarg = skb_zcopy(orig);
+  if (uarg == nullptr) return 0;
+  UbufInfo* theirs = skb_zcopy(nskb);
+  if (theirs != nullptr) {
+    ZC_CHECK(nskb->world->checker(), theirs == uarg, kInvOneUbuf, nskb->id,
+             "skb_zerocopy_clone would mix {} and {}", theirs->id.ToString(), uarg->id.ToString());
+    return theirs == uarg ? 0 : -5;  // -EIO
+  }
+  net_zcopy_get(uarg);
+  skb_zcopy_init(nskb, uarg);
+  return 0;
+}
+
+int skb_orphan_frags(SkBuff* skb) {
+  if (skb_zcopy(skb) == nullptr) return 0;
+  // SKBFL_DONT_ORPHAN (v4 patch 04, 6.0): the owner tolerates long-lived
+  // page references, so clones share the user pages instead of copying.
+  if (skb->shinfo->flags & SKBFL_DONT_ORPHAN) return 0;
+  return skb_copy_ubufs(skb);
+}
+
+int skb_orphan_frags_rx(SkBuff* skb) {
+  // A receive path must never hold user pages: copy even with DONT_ORPHAN.
+  if (skb_zcopy(skb) == nullptr) return 0;
+  return skb_copy_ubufs(skb);
+}
+
+int skb_copy_ubufs(SkBuff* skb) {
+  World& world = *skb->world;
+  if (skb_shared(skb)) return -EINVAL;
+  if (skb_unclone(skb) != 0) return -EINVAL;
+  SkbSharedInfo* sh = skb->shinfo;
+  const int num_frags = sh->nr_frags;
+  if (num_frags > 0) {
+    uint32_t pagelen = 0;
+    for (int i = 0; i < num_frags; ++i) pagelen += sh->frags[i].len;
+    // 6.1 copies into order-0 pages (later kernels pick a higher order so
+    // that MAX_SKB_FRAGS pages always suffice).
+    const uint32_t order = 0;
+    const uint32_t psize = PAGE_SIZE;
+    const int new_frags = static_cast<int>((pagelen + psize - 1) / psize);
+    Mm& mm = *sh->frags[0].page->mm;
+    std::vector<Page*> pages;
+    for (int i = 0; i < new_frags; ++i) pages.push_back(mm.alloc_pages(order, "skb_copy_ubufs"));
+    // Copy every frag's current bytes, in order, into the new pages.
+    uint32_t done = 0;
+    for (int i = 0; i < num_frags; ++i) {
+      const SkbFrag& f = sh->frags[i];
+      const uint8_t* src = f.page->mm->PageData(f.page, "skb_copy_ubufs") + f.offset;
+      for (uint32_t copied = 0; copied < f.len;) {
+        Page* dst = pages[done / psize];
+        const uint32_t at = done % psize;
+        const uint32_t n = std::min(f.len - copied, psize - at);
+        std::memcpy(dst->data.get() + at, src + copied, n);
+        copied += n;
+        done += n;
+      }
+    }
+    for (int i = 0; i < num_frags; ++i) {
+      skb_frag_unref(skb, i);  // a no-op for managed frags
+      --sh->frags[i].page->frag_users;
+    }
+    for (int i = 0; i < new_frags; ++i) {
+      const uint32_t len = i == new_frags - 1 ? pagelen - psize * static_cast<uint32_t>(i) : psize;
+      __skb_fill_page_desc(skb, i, pages[i], 0, len);
+    }
+    sh->nr_frags = static_cast<uint8_t>(new_frags);
+    ZC_TRACE(world.tracer(), "zcopy", "skb_copy_ubufs")
+        .Obj(skb->id, {{"nr_frags", new_frags}})
+        .Msg("copied {} bytes of user frags into {} kernel page(s) of order {}", pagelen, new_frags, order);
+  }
+  skb_zcopy_clear(skb, false);
+  return 0;
+}
+
+void skb_tx_error(SkBuff* skb) {
+  if (skb == nullptr) return;
+  skb_zcopy_downgrade_managed(skb);
+  skb_zcopy_clear(skb, true);
+}
+
+}  // namespace zcsim::net

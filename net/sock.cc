@@ -1,0 +1,99 @@
+// Socket memory and error-queue helpers (net/core/sock.c, 6.1).
+#include "net/sock.h"
+
+#include "net/host.h"
+#include "net/world.h"
+#include "sim/check.h"
+#include "sim/trace.h"
+
+namespace zcsim::net {
+
+void sk_write_space(Sock* sk) {
+  // sock_def_write_space(): wakes writers; blocked senders re-check their
+  // condition when the world runs (World::WaitFor), so nothing to do here.
+  (void)sk;
+}
+
+void skb_set_owner_w(SkBuff* skb, Sock* sk) {
+  skb->sk = sk;
+  skb->destructor = SkbDestructor::kSockWfree;
+  sk->sk_wmem_alloc += skb->truesize;
+  ZC_TRACE(sk->world->tracer(), "sock", "skb_set_owner_w")
+      .Obj(sk->id, {{"wmem_alloc", sk->sk_wmem_alloc}, {"sndbuf", sk->sk_sndbuf}})
+      .Obj(skb->id, {{"truesize", skb->truesize}});
+}
+
+SkBuff* sock_alloc_send_skb(Sock* sk, uint32_t size, bool noblock, int* err) {
+  World& world = *sk->world;
+  for (;;) {
+    if (sk->sk_err != 0) {
+      *err = -sk->sk_err;
+      sk->sk_err = 0;
+      return nullptr;
+    }
+    if (sk->sk_wmem_alloc < sk->sk_sndbuf) break;
+    if (noblock) {
+      *err = -EAGAIN;
+      ZC_TRACE(world.tracer(), "sock", "sock_alloc_send_pskb")
+          .Obj(sk->id, {{"wmem_alloc", sk->sk_wmem_alloc}, {"sndbuf", sk->sk_sndbuf}})
+          .Msg("send buffer full, non-blocking: -EAGAIN");
+      return nullptr;
+    }
+    ZC_TRACE(world.tracer(), "sock", "sock_wait_for_wmem")
+        .Obj(sk->id, {{"wmem_alloc", sk->sk_wmem_alloc}, {"sndbuf", sk->sk_sndbuf}})
+        .Msg("send buffer full: the task sleeps");
+    if (!world.WaitFor([sk] { return sk->sk_wmem_alloc < sk->sk_sndbuf || sk->sk_err != 0; })) {
+      // Nothing left that could free memory: the task would sleep forever.
+      *err = -EAGAIN;
+      return nullptr;
+    }
+  }
+  SkBuff* skb = alloc_skb(world, size, "sock_alloc_send_skb");
+  skb_set_owner_w(skb, sk);
+  return skb;
+}
+
+SkBuff* sock_omalloc(Sock* sk, uint32_t size) {
+  const int optmem_max = sk->host->sysctl().optmem_max;
+  if (sk->sk_omem_alloc + SKB_TRUESIZE(size) > int64_t{optmem_max}) {
+    ZC_TRACE(sk->world->tracer(), "sock", "sock_omalloc")
+        .Obj(sk->id, {{"omem_alloc", sk->sk_omem_alloc}, {"optmem_max", optmem_max}})
+        .Msg("option memory exhausted");
+    return nullptr;
+  }
+  SkBuff* skb = alloc_skb(*sk->world, size, "sock_omalloc");
+  sk->sk_omem_alloc += skb->truesize;
+  skb->sk = sk;
+  skb->destructor = SkbDestructor::kSockOfree;
+  ZC_TRACE(sk->world->tracer(), "sock", "sock_omalloc")
+      .Obj(sk->id, {{"omem_alloc", sk->sk_omem_alloc}, {"optmem_max", optmem_max}})
+      .Obj(skb->id, {{"truesize", skb->truesize}});
+  return skb;
+}
+
+void sock_hold(Sock* sk) { ++sk->refcnt; }
+
+void sock_put(Sock* sk) {
+  ZC_CHECK(sk->world->checker(), sk->refcnt > 0, "INV-7", sk->id, "sock_put below zero");
+  if (--sk->refcnt == 0) {
+    ZC_TRACE(sk->world->tracer(), "sock", "sk_free").Obj(sk->id);
+    page_frag_release(sk->host->mm(), &sk->sk_frag);
+    sk->world->socks().Retire(sk);
+  }
+}
+
+void sk_error_report(Sock* sk) {
+  // sk_error_report(): wakes pollers with POLLERR; nothing blocks on it here.
+  (void)sk;
+}
+
+SkBuff* sock_dequeue_err_skb(Sock* sk) {
+  if (sk->sk_error_queue.empty()) return nullptr;
+  SkBuff* skb = sk->sk_error_queue.front();
+  sk->sk_error_queue.pop_front();
+  // The next queued error becomes sk_err (0 for zerocopy notifications).
+  sk->sk_err = sk->sk_error_queue.empty() ? 0 : static_cast<int>(sk->sk_error_queue.front()->ee.ee_errno);
+  return skb;
+}
+
+}  // namespace zcsim::net

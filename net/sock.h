@@ -1,0 +1,104 @@
+// struct sock (include/net/sock.h), with the inet, UDP and cork parts the
+// model needs, and the socket-memory helpers of net/core/sock.c (6.1).
+#ifndef ZCSIM_NET_SOCK_H_
+#define ZCSIM_NET_SOCK_H_
+
+#include <cstdint>
+#include <deque>
+
+#include "net/inet.h"
+#include "net/mm.h"
+#include "net/skbuff.h"
+#include "sim/pool.h"
+
+namespace zcsim::net {
+
+class Host;
+class NetDevice;
+
+// struct inet_cork: the state of a datagram being built across calls.
+struct InetCork {
+  uint32_t fragsize = 0;  // path MTU at setup
+  uint32_t length = 0;    // bytes appended so far
+  uint16_t gso_size = 0;
+  NetDevice* dev = nullptr;  // the route's device (cork->dst)
+  InetAddr saddr;
+  InetAddr daddr;
+};
+
+struct Sock : sim::PoolNode {
+  World* world = nullptr;
+  Host* host = nullptr;
+  int fd = -1;
+  int family = 0;    // sk_family
+  int type = 0;      // sk_type
+  int protocol = 0;  // sk_protocol
+
+  // Socket memory. The kernel starts sk_wmem_alloc at 1 (a bias that keeps
+  // the socket alive); here it counts bytes only, as sk_wmem_alloc_get() does.
+  int64_t sk_wmem_alloc = 0;
+  int64_t sk_rmem_alloc = 0;
+  int64_t sk_omem_alloc = 0;  // option memory: MSG_ZEROCOPY notification skbs
+  int sk_sndbuf = 0;
+  int sk_rcvbuf = 0;
+
+  uint32_t sk_zckey = 0;        // next MSG_ZEROCOPY id
+  bool sock_zerocopy = false;   // SOCK_ZEROCOPY (SO_ZEROCOPY)
+  bool sock_dead = false;       // SOCK_DEAD
+  bool owned_by_user = false;   // lock_sock() held (sock_owned_by_user)
+  int sk_err = 0;
+  int refcnt = 1;               // sk_refcnt: the file's reference (+1 per msgzc ubuf)
+
+  std::deque<SkBuff*> sk_error_queue;
+  std::deque<SkBuff*> sk_receive_queue;
+  std::deque<SkBuff*> sk_write_queue;  // corked datagram fragments
+  PageFrag sk_frag;                    // sk_page_frag() for copied data
+
+  // inet_sock
+  InetAddr saddr;  // bound local address and port
+  InetAddr daddr;  // connected peer
+  bool bound = false;
+  bool connected = false;  // sk_state == TCP_ESTABLISHED for UDP
+
+  // udp_sock
+  bool udp_corkflag = false;  // UDP_CORK
+  int udp_pending = 0;        // AF_INET / AF_INET6 while a corked datagram is open
+  uint32_t udp_len = 0;       // up->len: bytes of the corked datagram
+  InetCork cork;
+
+  // Statistics (UDP_MIB_*), read by expectations.
+  uint64_t sndbuf_errors = 0;
+  uint64_t rcvbuf_errors = 0;
+  uint64_t out_datagrams = 0;
+  uint64_t in_datagrams = 0;
+};
+
+// sysctls with their 6.1 defaults (net.core.*).
+struct NetSysctls {
+  int wmem_default = 212992;
+  int wmem_max = 212992;
+  int rmem_default = 212992;
+  int rmem_max = 212992;
+  int optmem_max = 20480;  // 128 KiB since 6.9 (4944566706b2)
+};
+
+inline constexpr int SOCK_MIN_SNDBUF = 2 * (2048 + 256 + 320);  // 2 * SKB_TRUESIZE(2048)
+inline constexpr int SOCK_MIN_RCVBUF = 2048 + 256 + 320;
+
+void sk_write_space(Sock* sk);
+// sock_alloc_send_skb(): the first skb of a datagram. Waits for send-buffer
+// space unless `noblock`; -EAGAIN when non-blocking and full.
+SkBuff* sock_alloc_send_skb(Sock* sk, uint32_t size, bool noblock, int* err);
+// sock_omalloc(): option memory, bounded by net.core.optmem_max.
+SkBuff* sock_omalloc(Sock* sk, uint32_t size);
+void skb_set_owner_w(SkBuff* skb, Sock* sk);
+void sock_hold(Sock* sk);
+void sock_put(Sock* sk);
+// sock_queue_err_skb-like tail enqueue used by MSG_ZEROCOPY notifications.
+void sk_error_report(Sock* sk);
+// sock_dequeue_err_skb()
+SkBuff* sock_dequeue_err_skb(Sock* sk);
+
+}  // namespace zcsim::net
+
+#endif  // ZCSIM_NET_SOCK_H_

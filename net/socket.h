@@ -1,0 +1,40 @@
+// The system-call layer for sockets (net/socket.c, net/ipv4/af_inet.c,
+// net/core/sock.c sk_setsockopt, 6.1): what a simulated program calls on
+// one host. Results are the kernel's: a value >= 0 or -errno.
+#ifndef ZCSIM_NET_SOCKET_H_
+#define ZCSIM_NET_SOCKET_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "net/inet.h"
+#include "net/iov_iter.h"
+
+namespace zcsim::net {
+
+class Host;
+
+// A user-space struct msghdr for sendmsg (iovecs point into the host's
+// address space).
+struct UserMsg {
+  std::vector<Iovec> iov;
+  bool has_name = false;
+  InetAddr name;
+  int namelen = 0;  // defaults to the family's sockaddr size when has_name
+};
+
+int sys_socket(Host* host, int family, int type, int protocol);
+int sys_bind(Host* host, int fd, const InetAddr& addr);
+int sys_connect(Host* host, int fd, const InetAddr& addr);
+int sys_setsockopt(Host* host, int fd, int level, int optname, int val);
+int sys_getsockopt(Host* host, int fd, int level, int optname, int* val);
+long sys_sendmsg(Host* host, int fd, const UserMsg& msg, unsigned flags);
+long sys_recvmsg(Host* host, int fd, RecvMsg* out, size_t len, unsigned flags);
+int sys_close(Host* host, int fd);
+
+// The socket behind `fd`, or null.
+struct Sock* sockfd_lookup(Host* host, int fd);
+
+}  // namespace zcsim::net
+
+#endif  // ZCSIM_NET_SOCKET_H_
