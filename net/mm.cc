@@ -200,11 +200,15 @@ int Mm::Write(uint64_t uaddr, uint64_t len, const std::function<uint8_t(uint64_t
 }
 
 int Mm::Read(uint64_t uaddr, uint64_t len, uint8_t* out) const {
-  for (uint64_t i = 0; i < len; ++i) {
+  // Page by page: one translation per page, not per byte.
+  uint64_t done = 0;
+  while (done < len) {
     uint32_t off;
-    const Page* page = Translate(uaddr + i, &off);
+    const Page* page = Translate(uaddr + done, &off);
     if (page == nullptr) return -EFAULT;
-    out[i] = page->data[off];
+    const uint64_t n = std::min<uint64_t>(len - done, PAGE_SIZE - off);
+    std::memcpy(out + done, page->data.get() + off, n);
+    done += n;
   }
   return 0;
 }

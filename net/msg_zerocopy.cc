@@ -13,12 +13,13 @@ namespace {
 constexpr uint32_t kMsgZerocopyByteLimit = 1u << 19;
 constexpr uint16_t USHRT_MAX_ = 0xffff;
 
-void TraceMsgzc(UbufInfoMsgzc* uz, const char* func, const std::string& msg) {
+template <typename... Args>
+void TraceMsgzc(UbufInfoMsgzc* uz, const char* func, fmt::format_string<Args...> format, Args&&... args) {
   ZC_TRACE(uz->ubuf.world->tracer(), "zcopy", func)
       .Obj(uz->ubuf.id, {{"refcnt", uz->ubuf.refcnt}, {"id", uz->id}, {"len", uz->len},
                          {"zerocopy", uz->zerocopy}})
       .Obj(uz->sk->id, {{"zckey", uz->sk->sk_zckey}})
-      .Msg("{}", msg);
+      .Msg(format, std::forward<Args>(args)...);
 }
 
 void __msg_zerocopy_callback(UbufInfoMsgzc* uz) {
@@ -28,7 +29,7 @@ void __msg_zerocopy_callback(UbufInfoMsgzc* uz) {
   mm_unaccount_pinned_pages(&uz->mmp);
   // An aborted ubuf (len == 0) or a dead socket gets no notification.
   if (uz->len == 0 || sk->sock_dead) {
-    TraceMsgzc(uz, "__msg_zerocopy_callback", uz->len == 0 ? "aborted: no notification" : "socket dead: no notification");
+    TraceMsgzc(uz, "__msg_zerocopy_callback", "{}", uz->len == 0 ? "aborted: no notification" : "socket dead: no notification");
     consume_skb(skb);
     sock_put(sk);
     return;
@@ -95,7 +96,7 @@ UbufInfo* msg_zerocopy_alloc(Sock* sk, size_t size) {
   uz->ubuf.flags = SKBFL_ZEROCOPY_FRAG | SKBFL_DONT_ORPHAN;
   uz->ubuf.refcnt = 1;
   sock_hold(sk);
-  TraceMsgzc(uz, "msg_zerocopy_alloc", fmt::format("{} bytes, locked_vm {} pages", size, sk->host->mm().user().locked_vm));
+  TraceMsgzc(uz, "msg_zerocopy_alloc", "{} bytes, locked_vm {} pages", size, sk->host->mm().user().locked_vm);
   return &uz->ubuf;
 }
 
@@ -140,7 +141,7 @@ void msg_zerocopy_callback(SkBuff* skb, UbufInfo* uarg, bool success) {
     return;
   }
   --uarg->refcnt;
-  TraceMsgzc(uz, "msg_zerocopy_callback", fmt::format("success={}", success));
+  TraceMsgzc(uz, "msg_zerocopy_callback", "success={}", success);
   if (uarg->refcnt == 0) __msg_zerocopy_callback(uz);
 }
 
@@ -149,7 +150,7 @@ void msg_zerocopy_put_abort(UbufInfo* uarg, bool have_uref) {
   Sock* sk = uz->sk;
   --sk->sk_zckey;
   --uz->len;
-  TraceMsgzc(uz, "msg_zerocopy_put_abort", fmt::format("id {} given back", sk->sk_zckey));
+  TraceMsgzc(uz, "msg_zerocopy_put_abort", "id {} given back", sk->sk_zckey);
   if (have_uref) msg_zerocopy_callback(nullptr, uarg, true);
 }
 

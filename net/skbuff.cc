@@ -16,13 +16,14 @@ namespace {
 constexpr char kInvSkb[] = "INV-3";   // clones share, copies own (kernel-reference §5)
 constexpr char kInvPages[] = "INV-4";
 
-void TraceSkb(SkBuff* skb, const char* func, const std::string& msg) {
+template <typename... Args>
+void TraceSkb(SkBuff* skb, const char* func, fmt::format_string<Args...> format, Args&&... args) {
   ZC_TRACE(skb->world->tracer(), "skb", func)
       .Obj(skb->id, {{"users", skb->users},
                      {"dataref", skb->shinfo->dataref},
                      {"len", skb->len},
                      {"nr_frags", skb->shinfo->nr_frags}})
-      .Msg("{}", msg);
+      .Msg(format, std::forward<Args>(args)...);
 }
 
 SkbSharedInfo* NewShinfo(World& world, uint32_t head_size) {
@@ -116,7 +117,7 @@ bool skb_unref(SkBuff* skb, const char* func, const char* reason) {
     return false;
   }
   --skb->users;
-  TraceSkb(skb, func, reason);
+  TraceSkb(skb, func, "{}", reason);
   ZC_CHECK(skb->world->checker(), skb->users >= 0, kInvSkb, skb->id, "users below zero");
   return skb->users == 0;
 }
@@ -161,7 +162,7 @@ SkBuff* alloc_skb(World& world, uint32_t size, const char* why) {
   skb->world = &world;
   skb->shinfo = NewShinfo(world, usable);
   skb->truesize = SKB_TRUESIZE(usable);
-  TraceSkb(skb, "alloc_skb", fmt::format("size {} truesize {} ({})", size, skb->truesize, why));
+  TraceSkb(skb, "alloc_skb", "size {} truesize {} ({})", size, skb->truesize, why);
   return skb;
 }
 
@@ -246,7 +247,7 @@ SkBuff* skb_clone(SkBuff* skb) {
   ++skb->shinfo->dataref;
   skb->cloned = true;
   n->cloned = true;
-  TraceSkb(n, "skb_clone", fmt::format("clone of {} shares {}", skb->id.ToString(), skb->shinfo->id.ToString()));
+  TraceSkb(n, "skb_clone", "clone of {} shares {}", skb->id, skb->shinfo->id);
   return n;
 }
 
@@ -280,7 +281,7 @@ SkBuff* pskb_copy(SkBuff* skb, uint32_t headroom) {
   }
   n->data_len = skb->data_len;
   n->len += skb->data_len;
-  TraceSkb(n, "__pskb_copy_fclone", fmt::format("copy of {}", skb->id.ToString()));
+  TraceSkb(n, "__pskb_copy_fclone", "copy of {}", skb->id);
   return n;
 }
 
@@ -333,7 +334,7 @@ int pskb_expand_head(SkBuff* skb, uint32_t nhead, uint32_t ntail) {
   skb->transport_header = static_cast<uint16_t>(skb->transport_header + nhead);
   skb->csum_start = static_cast<uint16_t>(skb->csum_start + nhead);
   skb->cloned = false;
-  TraceSkb(skb, "pskb_expand_head", fmt::format("private head {}", sh->id.ToString()));
+  TraceSkb(skb, "pskb_expand_head", "private head {}", sh->id);
   return 0;
 }
 

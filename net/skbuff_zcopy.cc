@@ -15,10 +15,11 @@ namespace {
 constexpr char kInvUbuf[] = "INV-1";
 constexpr char kInvOneUbuf[] = "INV-2";
 
-void TraceUbuf(UbufInfo* uarg, const char* func, const std::string& msg) {
+template <typename... Args>
+void TraceUbuf(UbufInfo* uarg, const char* func, fmt::format_string<Args...> format, Args&&... args) {
   ZC_TRACE(uarg->world->tracer(), "zcopy", func)
       .Obj(uarg->id, {{"refcnt", uarg->refcnt}})
-      .Msg("{}", msg);
+      .Msg(format, std::forward<Args>(args)...);
 }
 
 }  // namespace
@@ -65,7 +66,7 @@ void skb_zcopy_set(SkBuff* skb, UbufInfo* uarg, bool* have_ref) {
   }
   if (have_ref != nullptr && *have_ref) {
     *have_ref = false;  // the caller's reference moves to this skb
-    TraceUbuf(uarg, "skb_zcopy_set", fmt::format("{} takes over the allocation reference", skb->id.ToString()));
+    TraceUbuf(uarg, "skb_zcopy_set", "{} takes over the allocation reference", skb->id);
   } else {
     net_zcopy_get(uarg);
   }

@@ -22,10 +22,11 @@ int inet_autobind(Sock* sk) {
   return 0;
 }
 
-void TraceCall(Host* host, Sock* sk, const char* func, const std::string& msg) {
+template <typename... Args>
+void TraceCall(Host* host, Sock* sk, const char* func, fmt::format_string<Args...> format, Args&&... args) {
   ZC_TRACE(host->world().tracer(), "sys", func)
       .Obj(sk != nullptr ? sk->id : sim::ObjectId{})
-      .Msg("{}: {}", host->name(), msg);
+      .Msg("{}: {}", host->name(), fmt::format(format, std::forward<Args>(args)...));
 }
 
 }  // namespace
@@ -33,6 +34,7 @@ void TraceCall(Host* host, Sock* sk, const char* func, const std::string& msg) {
 Sock* sockfd_lookup(Host* host, int fd) { return host->LookupFd(fd); }
 
 int sys_socket(Host* host, int family, int type, int protocol) {
+  World::SyscallScope in_kernel(host->world());
   if (family != AF_INET && family != AF_INET6) return -EAFNOSUPPORT;
   if (type == SOCK_STREAM) return -EPROTONOSUPPORT;  // TCP arrives with its own issue
   if (type != SOCK_DGRAM) return -EINVAL;
@@ -47,11 +49,12 @@ int sys_socket(Host* host, int family, int type, int protocol) {
   sk->sk_sndbuf = host->sysctl().wmem_default;
   sk->sk_rcvbuf = host->sysctl().rmem_default;
   const int fd = host->InstallFd(sk);
-  TraceCall(host, sk, "socket", fmt::format("{} udp -> fd {}", family == AF_INET6 ? "AF_INET6" : "AF_INET", fd));
+  TraceCall(host, sk, "socket", "{} udp -> fd {}", family == AF_INET6 ? "AF_INET6" : "AF_INET", fd);
   return fd;
 }
 
 int sys_bind(Host* host, int fd, const InetAddr& addr) {
+  World::SyscallScope in_kernel(host->world());
   Sock* sk = sockfd_lookup(host, fd);
   if (sk == nullptr) return -EBADF;
   if (addr.family != sk->family) return sk->family == AF_INET ? -EAFNOSUPPORT : -EINVAL;
@@ -66,11 +69,12 @@ int sys_bind(Host* host, int fd, const InetAddr& addr) {
   }
   sk->saddr = local;
   sk->bound = true;
-  TraceCall(host, sk, "bind", local.ToString());
+  TraceCall(host, sk, "bind", "{}", local.ToString());
   return 0;
 }
 
 int sys_connect(Host* host, int fd, const InetAddr& addr) {
+  World::SyscallScope in_kernel(host->world());
   Sock* sk = sockfd_lookup(host, fd);
   if (sk == nullptr) return -EBADF;
   if (addr.family == AF_UNSPEC) {  // udp_disconnect()
@@ -87,11 +91,12 @@ int sys_connect(Host* host, int fd, const InetAddr& addr) {
   if (bind_err != 0) return bind_err;
   sk->daddr = addr;
   sk->connected = true;
-  TraceCall(host, sk, "connect", fmt::format("{} -> {} via {}", sk->saddr.ToString(), addr.ToString(), dev->name));
+  TraceCall(host, sk, "connect", "{} -> {} via {}", sk->saddr.ToString(), addr.ToString(), dev->name);
   return 0;
 }
 
 int sys_setsockopt(Host* host, int fd, int level, int optname, int val) {
+  World::SyscallScope in_kernel(host->world());
   Sock* sk = sockfd_lookup(host, fd);
   if (sk == nullptr) return -EBADF;
   if (level == SOL_UDP) return udp_lib_setsockopt(sk, optname, val);
@@ -105,7 +110,7 @@ int sys_setsockopt(Host* host, int fd, int level, int optname, int val) {
       }
       if (val < 0 || val > 1) return -EINVAL;
       sk->sock_zerocopy = val == 1;
-      TraceCall(host, sk, "setsockopt", fmt::format("SO_ZEROCOPY {}", val));
+      TraceCall(host, sk, "setsockopt", "SO_ZEROCOPY {}", val);
       return 0;
     case SO_SNDBUF: {
       // Clamped as unsigned to wmem_max, then doubled, at least SOCK_MIN_SNDBUF.
@@ -113,7 +118,7 @@ int sys_setsockopt(Host* host, int fd, int level, int optname, int val) {
       v = std::min<uint32_t>(v, static_cast<uint32_t>(host->sysctl().wmem_max));
       v = std::min<uint32_t>(v, 0x7fffffff / 2);
       sk->sk_sndbuf = std::max<int>(static_cast<int>(v) * 2, SOCK_MIN_SNDBUF);
-      TraceCall(host, sk, "setsockopt", fmt::format("SO_SNDBUF {} -> sk_sndbuf {}", val, sk->sk_sndbuf));
+      TraceCall(host, sk, "setsockopt", "SO_SNDBUF {} -> sk_sndbuf {}", val, sk->sk_sndbuf);
       return 0;
     }
     case SO_RCVBUF: {
@@ -129,6 +134,7 @@ int sys_setsockopt(Host* host, int fd, int level, int optname, int val) {
 }
 
 int sys_getsockopt(Host* host, int fd, int level, int optname, int* val) {
+  World::SyscallScope in_kernel(host->world());
   Sock* sk = sockfd_lookup(host, fd);
   if (sk == nullptr) return -EBADF;
   if (level == SOL_UDP) return udp_lib_getsockopt(sk, optname, val);
@@ -149,6 +155,7 @@ int sys_getsockopt(Host* host, int fd, int level, int optname, int* val) {
 }
 
 long sys_sendmsg(Host* host, int fd, const UserMsg& umsg, unsigned flags) {
+  World::SyscallScope in_kernel(host->world());
   Sock* sk = sockfd_lookup(host, fd);
   if (sk == nullptr) return -EBADF;
   MsgHdr msg;
@@ -160,12 +167,13 @@ long sys_sendmsg(Host* host, int fd, const UserMsg& umsg, unsigned flags) {
   const size_t len = iov_iter_count(&msg.msg_iter);
   // inet_send_prepare(): autobind first.
   if (inet_autobind(sk) != 0) return -EAGAIN;
-  TraceCall(host, sk, "sendmsg", fmt::format("fd {} {} bytes in {} iovec(s), flags {:#x}", fd, len, umsg.iov.size(), flags));
+  TraceCall(host, sk, "sendmsg", "fd {} {} bytes in {} iovec(s), flags {:#x}", fd, len, umsg.iov.size(), flags);
   const long ret = sk->family == AF_INET6 ? udpv6_sendmsg(sk, &msg, len) : udp_sendmsg(sk, &msg, len);
   return ret;
 }
 
 long sys_recvmsg(Host* host, int fd, RecvMsg* out, size_t len, unsigned flags) {
+  World::SyscallScope in_kernel(host->world());
   Sock* sk = sockfd_lookup(host, fd);
   if (sk == nullptr) return -EBADF;
   *out = RecvMsg{};
@@ -173,10 +181,11 @@ long sys_recvmsg(Host* host, int fd, RecvMsg* out, size_t len, unsigned flags) {
 }
 
 int sys_close(Host* host, int fd) {
+  World::SyscallScope in_kernel(host->world());
   Sock* sk = sockfd_lookup(host, fd);
   if (sk == nullptr) return -EBADF;
   host->ReleaseFd(fd);
-  TraceCall(host, sk, "close", fmt::format("fd {}", fd));
+  TraceCall(host, sk, "close", "fd {}", fd);
   // udp_lib_close -> sk_common_release: flush, mark dead, purge queues.
   udp_flush_pending_frames(sk);
   sk->sock_dead = true;

@@ -13,10 +13,11 @@
 namespace zcsim::net {
 namespace {
 
-void TraceSend(Sock* sk, const char* func, const std::string& msg) {
+template <typename... Args>
+void TraceSend(Sock* sk, const char* func, fmt::format_string<Args...> format, Args&&... args) {
   ZC_TRACE(sk->world->tracer(), "udp", func)
       .Obj(sk->id, {{"wmem_alloc", sk->sk_wmem_alloc}, {"zckey", sk->sk_zckey}})
-      .Msg("{}", msg);
+      .Msg(format, std::forward<Args>(args)...);
 }
 
 // udp_send_skb() / udp_v6_send_skb(): the UDP header, the checksum, and out.
@@ -106,7 +107,7 @@ int AppendPending(Sock* sk, MsgHdr* msg, size_t len, bool corkreq) {
 int Finish(Sock* sk, int err, size_t len) {
   if (err == 0) return static_cast<int>(len);
   if (err == -ENOBUFS) ++sk->sndbuf_errors;
-  TraceSend(sk, sk->family == AF_INET6 ? "udpv6_sendmsg" : "udp_sendmsg", fmt::format("-> {}", ErrnoName(-err)));
+  TraceSend(sk, sk->family == AF_INET6 ? "udpv6_sendmsg" : "udp_sendmsg", "-> {}", ErrnoName(-err));
   return err;
 }
 

@@ -61,6 +61,21 @@ class World {
   sim::Pool<Sock>& socks() { return *socks_; }
   sim::ObjectId NextDeviceId() { return device_ids_.Next(); }
 
+  // Inside a system call the kernel's state is legitimately half-updated
+  // (a ubuf allocated but not yet attached ...); whole-world checks wait
+  // for the call to return, even if it sleeps and lets events run.
+  int syscall_depth() const { return syscall_depth_; }
+  class SyscallScope {
+   public:
+    explicit SyscallScope(World& w) : w_(w) { ++w_.syscall_depth_; }
+    ~SyscallScope() { --w_.syscall_depth_; }
+    SyscallScope(const SyscallScope&) = delete;
+    SyscallScope& operator=(const SyscallScope&) = delete;
+
+   private:
+    World& w_;
+  };
+
   // Lets virtual time run until `done()` holds: what a blocking system call
   // does while the task sleeps. Only from outside an event (the simulated
   // program's own context). Returns false if the world went idle first, or
@@ -85,6 +100,7 @@ class World {
   std::unique_ptr<sim::Pool<Sock>> socks_;
   std::vector<std::unique_ptr<Host>> hosts_;
   sim::IdCounter device_ids_{"dev"};
+  int syscall_depth_ = 0;
 };
 
 }  // namespace zcsim::net

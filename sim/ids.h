@@ -37,4 +37,13 @@ class IdCounter {
 
 }  // namespace zcsim::sim
 
+// Lets fmt print an id lazily ("skb#3"): trace arguments stay cheap.
+template <>
+struct fmt::formatter<zcsim::sim::ObjectId> : fmt::formatter<std::string_view> {
+  template <typename FormatContext>
+  auto format(const zcsim::sim::ObjectId& id, FormatContext& ctx) const {
+    return id.valid() ? fmt::format_to(ctx.out(), "{}#{}", id.kind, id.n) : fmt::format_to(ctx.out(), "-");
+  }
+};
+
 #endif  // ZCSIM_SIM_IDS_H_

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "net/invariants.h"
 #include "net/uapi.h"
 #include "tools/scenario/runner_internal.h"
 
@@ -216,6 +217,7 @@ RunReport RunScenario(std::string_view file, std::string_view text, sim::Simulat
   sim.checker().set_mode(sim::CheckMode::kReport);
   Env env(sim);
   env.world.set_deep_checks(deep_checks);
+  net::RegisterWorldInvariants(env.world);
   sim::Time last = 0;
   for (const Step& step : steps) {
     std::optional<std::string> failure;
@@ -223,6 +225,9 @@ RunReport RunScenario(std::string_view file, std::string_view text, sim::Simulat
     if (!failure) failure = step.action(env);
     if (step.is_run) last = env.sim.now();
     ++report.statements;
+    // Between statements the program is outside the kernel: every
+    // whole-world invariant must hold.
+    if (deep_checks) sim.RunWorldChecks();
     if (!failure && !sim.checker().ok()) {
       failure = "invariant violated: " + sim.checker().violations().front().ToString();
     }

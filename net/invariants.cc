@@ -1,0 +1,105 @@
+#include "net/invariants.h"
+
+#include <map>
+
+#include "net/host.h"
+#include "net/msg_zerocopy.h"
+#include "net/world.h"
+#include "sim/check.h"
+
+namespace zcsim::net {
+namespace {
+
+// Live shinfos are reached through live skbs (several clones may share one).
+template <typename Fn>
+void ForEachShinfo(World& world, Fn fn) {
+  std::map<uint32_t, SkbSharedInfo*> seen;  // by id: deterministic order
+  world.skbs().ForEach([&](SkBuff* skb) {
+    if (skb->shinfo != nullptr) seen[skb->shinfo->id.n] = skb->shinfo;
+  });
+  // frag_list members are skbs too, so they are covered above.
+  for (const auto& [id, sh] : seen) fn(sh);
+}
+
+void CheckUbufBalance(World& world) {
+  std::map<const UbufInfo*, int> holders;
+  ForEachShinfo(world, [&](SkbSharedInfo* sh) {
+    if ((sh->flags & SKBFL_ZEROCOPY_ENABLE) && sh->destructor_arg != nullptr) ++holders[sh->destructor_arg];
+  });
+  world.msgzc_ubufs().ForEach([&](UbufInfoMsgzc* uz) {
+    if (uz->ubuf.refcnt == 0) return;  // completed: it is a notification now
+    const int held = holders[&uz->ubuf];
+    ZC_CHECK(world.checker(), uz->ubuf.refcnt == held, "INV-1", uz->ubuf.id,
+             "refcnt {} but {} shinfo(s) hold it", uz->ubuf.refcnt, held);
+  });
+}
+
+void CheckPageRefs(World& world) {
+  std::map<const Page*, int> frags, unmanaged;
+  ForEachShinfo(world, [&](SkbSharedInfo* sh) {
+    const bool managed = sh->flags & SKBFL_MANAGED_FRAG_REFS;
+    for (int i = 0; i < sh->nr_frags; ++i) {
+      const Page* p = sh->frags[i].page;
+      ZC_CHECK(world.checker(), !p->dead, "INV-4", p->id, "a frag of {} points at a freed page", sh->id.ToString());
+      ++frags[p];
+      if (!managed) ++unmanaged[p];
+    }
+  });
+  world.pages().ForEach([&](Page* p) {
+    ZC_CHECK(world.checker(), p->frag_users == frags[p], "INV-4", p->id, "frag_users {} but {} frag(s) point at it",
+             p->frag_users, frags[p]);
+    if (!p->user) return;  // kernel pages also have page-frag holders
+    const int want = (p->mapped ? 1 : 0) + p->pincount + unmanaged[p];
+    ZC_CHECK(world.checker(), p->refcount == want, "INV-4", p->id,
+             "refcount {} but mapping {} + pins {} + referenced frags {} = {}", p->refcount, p->mapped ? 1 : 0,
+             p->pincount, unmanaged[p], want);
+  });
+}
+
+void CheckSocketMemory(World& world) {
+  struct Charges {
+    int64_t w = 0, r = 0, o = 0;
+  };
+  std::map<const Sock*, Charges> charges;
+  world.skbs().ForEach([&](SkBuff* skb) {
+    if (skb->sk == nullptr) return;
+    Charges& c = charges[skb->sk];
+    if (skb->destructor == SkbDestructor::kSockWfree) c.w += skb->truesize;
+    if (skb->destructor == SkbDestructor::kSockRfree) c.r += skb->truesize;
+    if (skb->destructor == SkbDestructor::kSockOfree) c.o += skb->truesize;
+  });
+  world.socks().ForEach([&](Sock* sk) {
+    const Charges& c = charges[sk];
+    ZC_CHECK(world.checker(), sk->sk_wmem_alloc == c.w, "INV-7", sk->id, "sk_wmem_alloc {} but owned skbs' truesize is {}",
+             sk->sk_wmem_alloc, c.w);
+    ZC_CHECK(world.checker(), sk->sk_rmem_alloc == c.r, "INV-7", sk->id, "sk_rmem_alloc {} but queued skbs' truesize is {}",
+             sk->sk_rmem_alloc, c.r);
+    ZC_CHECK(world.checker(), sk->sk_omem_alloc == c.o, "INV-7", sk->id, "sk_omem_alloc {} but option skbs' truesize is {}",
+             sk->sk_omem_alloc, c.o);
+  });
+  std::map<const UserStruct*, uint64_t> pinned;
+  world.msgzc_ubufs().ForEach([&](UbufInfoMsgzc* uz) {
+    if (uz->mmp.user != nullptr) pinned[uz->mmp.user] += uz->mmp.num_pg;
+  });
+  for (const auto& host : world.hosts()) {
+    const UserStruct& u = host->mm().user();
+    ZC_CHECK(world.checker(), u.locked_vm == pinned[&u], "INV-7", sim::ObjectId{},
+             "{}: locked_vm {} but live ubufs charged {} pages", host->name(), u.locked_vm, pinned[&u]);
+  }
+}
+
+}  // namespace
+
+void CheckWorldInvariants(World& world) {
+  CheckUbufBalance(world);
+  CheckPageRefs(world);
+  CheckSocketMemory(world);
+}
+
+void RegisterWorldInvariants(World& world) {
+  world.sim().AddWorldCheck("net", [&world] {
+    if (world.syscall_depth() == 0) CheckWorldInvariants(world);
+  });
+}
+
+}  // namespace zcsim::net
