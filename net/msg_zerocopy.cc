@@ -34,6 +34,17 @@ void __msg_zerocopy_callback(UbufInfoMsgzc* uz) {
     sock_put(sk);
     return;
   }
+  // INV-18: a notification covers only ids this socket handed out.
+  ZC_CHECK(world.checker(), static_cast<uint32_t>(sk->sk_zckey - uz->id) >= uz->len, "INV-18", uz->ubuf.id,
+           "notification [{}, {}] beyond sk_zckey {}", uz->id, uz->id + uz->len - 1, sk->sk_zckey);
+  // INV-6: when the notification is generated no skb may still hold the ubuf
+  // (and so its user pages).
+  if (world.checker().deep()) {
+    world.skbs().ForEach([&](SkBuff* held) {
+      ZC_CHECK(world.checker(), held->shinfo == nullptr || held->shinfo->destructor_arg != &uz->ubuf, "INV-6",
+               uz->ubuf.id, "notified while {} still points at it", held->id);
+    });
+  }
   const uint32_t lo = uz->id;
   const uint32_t hi = uz->id + uz->len - 1;
   skb->ee = sock_extended_err{};

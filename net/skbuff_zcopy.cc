@@ -80,9 +80,12 @@ void skb_zcopy_clear(SkBuff* skb, bool zerocopy_success) {
         .Obj(skb->id)
         .Obj(uarg->id, {{"refcnt", uarg->refcnt}})
         .Msg("{} callback, success={}", uarg->ops->name, zerocopy_success);
-    uarg->ops->complete(skb, uarg, zerocopy_success);
+    // The kernel clears the flags just after the callback; nothing in
+    // between reads them, and clearing first means a completion check
+    // (INV-6) sees that this shinfo no longer holds the ubuf.
     skb->shinfo->flags &= static_cast<uint8_t>(~SKBFL_ALL_ZEROCOPY);
     skb->shinfo->destructor_arg = nullptr;
+    uarg->ops->complete(skb, uarg, zerocopy_success);
   }
 }
 

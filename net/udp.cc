@@ -49,6 +49,15 @@ int udp_send_skb(Sock* sk, SkBuff* skb, InetCork* cork) {
       .Obj(skb->id, {{"len", skb->len}, {"nr_frags", skb->shinfo->nr_frags}})
       .Msg("{} -> {} {} bytes, checksum {}", cork->saddr.ToString(), cork->daddr.ToString(), len - kUdpHdrLen,
            skb->ip_summed == CHECKSUM_PARTIAL ? "offloaded" : "in software");
+  // INV-20: a zerocopy datagram is one skb with only headers linear, its
+  // checksum offloaded, within the MTU.
+  if (skb_zcopy(skb) != nullptr && skb->shinfo->nr_frags > 0 && skb->shinfo->frags[0].page->user) {
+    ZC_CHECK(sk->world->checker(),
+             skb_headlen(skb) == offset + kUdpHdrLen && skb->ip_summed == CHECKSUM_PARTIAL &&
+                 skb->len <= cork->dev->mtu && skb->shinfo->frag_list == nullptr,
+             "INV-20", skb->id, "zerocopy datagram shape: headlen {} (headers {}), ip_summed {}, len {} (mtu {})",
+             skb_headlen(skb), offset + kUdpHdrLen, skb->ip_summed, skb->len, cork->dev->mtu);
+  }
   int err = ip_send_skb(skb, cork->dev);
   if (err == -ENOBUFS) {
     ++sk->sndbuf_errors;
