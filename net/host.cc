@@ -26,7 +26,7 @@ Host::~Host() {
 
 void Host::page_frag_release_silently() {
   if (task_frag_.page != nullptr && --task_frag_.page->refcount == 0) {
-    task_frag_.page->data.reset();
+    task_frag_.page->Release();
     world_.pages().Retire(task_frag_.page);
   }
   task_frag_.page = nullptr;

@@ -216,7 +216,7 @@ int AppendData(Sock* sk, std::deque<SkBuff*>* queue, InetCork* cork, PageFrag* p
         mm.get_page(pfrag->page, "page_frag for copied data");
       }
       copy = std::min<int>(copy, static_cast<int>(pfrag->size - pfrag->offset));
-      if (ip_generic_getfrag(from, pfrag->page->data.get() + pfrag->offset, copy) < 0) {
+      if (ip_generic_getfrag(from, pfrag->page->bytes + pfrag->offset, copy) < 0) {
         err = -EFAULT;
         goto error;
       }

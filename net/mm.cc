@@ -50,7 +50,7 @@ Mm::~Mm() {
     for (Page* p : vma.pages) {
       p->mapped = false;
       if (--p->refcount == 0) {
-        p->data.reset();
+        p->Release();
         pages_.Retire(p);
       }
     }
@@ -61,7 +61,8 @@ Page* Mm::alloc_pages(uint32_t order, const char* why) {
   Page* page = pages_.New();
   page->mm = this;
   page->order = order;
-  page->data = std::make_unique<uint8_t[]>(page->size());
+  page->backing = std::shared_ptr<uint8_t[]>(new uint8_t[page->size()]());
+  page->bytes = page->backing.get();
   ZC_TRACE(sim_.tracer(), "mm", "alloc_pages")
       .Obj(page->id, {{"refcount", page->refcount}, {"order", order}})
       .Msg("{}", why);
@@ -109,7 +110,7 @@ void Mm::FreePage(Page* page) {
   ZC_CHECK(sim_.checker(), page->frag_users == 0, kInvPageRefs, page->id,
            "page freed while {} skb frag(s) still point at it", page->frag_users);
   ZC_TRACE(sim_.tracer(), "mm", "__free_pages").Obj(page->id).Msg("{}", page->user ? "user page" : "kernel page");
-  page->data.reset();
+  page->Release();
   pages_.Retire(page);
 }
 
@@ -121,7 +122,8 @@ int Mm::Map(const std::string& name, uint64_t start, uint64_t len,
   for (const Vma& v : vmas_) {
     if (start < v.start + PAGE_ALIGN(v.len) && v.start < end) return -EINVAL;
   }
-  Vma vma{name, start, len, {}};
+  Vma vma{name, start, len, {}, std::shared_ptr<uint8_t[]>(new uint8_t[PAGE_ALIGN(len)]())};
+  for (uint64_t i = 0; i < len; ++i) vma.backing[i] = fill(i);
   for (uint64_t off = 0; off < PAGE_ALIGN(len); off += PAGE_SIZE) {
     Page* page = pages_.New();
     page->mm = this;
@@ -129,8 +131,8 @@ int Mm::Map(const std::string& name, uint64_t start, uint64_t len,
     page->uaddr = start + off;
     page->region = name;
     page->mapped = true;
-    page->data = std::make_unique<uint8_t[]>(PAGE_SIZE);
-    for (uint32_t i = 0; i < PAGE_SIZE && off + i < len; ++i) page->data[i] = fill(off + i);
+    page->backing = vma.backing;
+    page->bytes = vma.backing.get() + off;
     vma.pages.push_back(page);
   }
   ZC_TRACE(sim_.tracer(), "mm", "mmap")
@@ -193,7 +195,7 @@ int Mm::Write(uint64_t uaddr, uint64_t len, const std::function<uint8_t(uint64_t
                                       "notification, and the wire may carry the new bytes",
                                       owner_, page->region, uaddr + i, page->frag_users));
     }
-    page->data[off] = byte(i);
+    page->bytes[off] = byte(i);
   }
   ZC_TRACE(sim_.tracer(), "mm", "user_write").Msg("{} writes {} bytes at {:#x}", owner_, len, uaddr);
   return 0;
@@ -207,19 +209,32 @@ int Mm::Read(uint64_t uaddr, uint64_t len, uint8_t* out) const {
     const Page* page = Translate(uaddr + done, &off);
     if (page == nullptr) return -EFAULT;
     const uint64_t n = std::min<uint64_t>(len - done, PAGE_SIZE - off);
-    std::memcpy(out + done, page->data.get() + off, n);
+    std::memcpy(out + done, page->bytes + off, n);
     done += n;
   }
   return 0;
 }
 
 const uint8_t* Mm::PageData(const Page* page, const char* who) {
-  if (page->dead || page->data == nullptr) {
+  if (page->dead || page->bytes == nullptr) {
     sim_.checker().Fail(kInvPageRefs, page->id, fmt::format("{} reads a freed page", who));
     static uint8_t zeros[PAGE_SIZE << SKB_FRAG_PAGE_ORDER] = {};
     return zeros;
   }
-  return page->data.get();
+  return page->bytes;
+}
+
+uint64_t Mm::HostToUser(const void* p) const {
+  const uint8_t* b = static_cast<const uint8_t*>(p);
+  for (const Vma& v : vmas_) {
+    if (b >= v.backing.get() && b < v.backing.get() + PAGE_ALIGN(v.len)) return v.start + (b - v.backing.get());
+  }
+  return 0;
+}
+
+uint8_t* Mm::UserToHost(uint64_t uaddr) const {
+  const Vma* v = VmaAt(uaddr);
+  return v == nullptr ? nullptr : v->backing.get() + (uaddr - v->start);
 }
 
 bool skb_page_frag_refill(Mm& mm, uint32_t sz, PageFrag* pfrag) {

@@ -49,9 +49,18 @@ struct Page : sim::PoolNode {
   // this page right now (managed or referenced). A user page written while
   // this is non-zero is a premature buffer reuse (USER-1).
   int frag_users = 0;
-  std::unique_ptr<uint8_t[]> data;
+  // The bytes. A kernel page owns its buffer; a user page points into its
+  // VMA's contiguous backing and co-owns it, so that a page skbs still hold
+  // outlives munmap, and so that a program can use a region as ordinary
+  // memory (Mm::HostToUser).
+  std::shared_ptr<uint8_t[]> backing;
+  uint8_t* bytes = nullptr;
 
   uint32_t size() const { return PAGE_SIZE << order; }
+  void Release() {
+    backing.reset();
+    bytes = nullptr;
+  }
 };
 
 // struct user_struct + RLIMIT_MEMLOCK: whose locked pages are counted.
@@ -79,6 +88,7 @@ struct Vma {
   uint64_t start = 0;
   uint64_t len = 0;
   std::vector<Page*> pages;
+  std::shared_ptr<uint8_t[]> backing;  // PAGE_ALIGN(len) contiguous bytes
 };
 
 // The page allocator and one process's address space (one process per
@@ -124,6 +134,10 @@ class Mm {
 
   // Translates a user address: the page and the offset in it, or null.
   Page* Translate(uint64_t uaddr, uint32_t* offset) const;
+  // A simulated program's pointer into a mapped region -> its user address
+  // (0 if the pointer is not inside a live mapping); and back.
+  uint64_t HostToUser(const void* p) const;
+  uint8_t* UserToHost(uint64_t uaddr) const;
 
   // Bytes of a page, checked: reading a freed page is INV-4.
   const uint8_t* PageData(const Page* page, const char* who);

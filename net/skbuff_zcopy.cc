@@ -155,7 +155,7 @@ int skb_copy_ubufs(SkBuff* skb) {
         Page* dst = pages[done / psize];
         const uint32_t at = done % psize;
         const uint32_t n = std::min(f.len - copied, psize - at);
-        std::memcpy(dst->data.get() + at, src + copied, n);
+        std::memcpy(dst->bytes + at, src + copied, n);
         copied += n;
         done += n;
       }

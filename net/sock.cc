@@ -32,6 +32,7 @@ SkBuff* sock_alloc_send_skb(Sock* sk, uint32_t size, bool noblock, int* err) {
       return nullptr;
     }
     if (sk->sk_wmem_alloc < sk->sk_sndbuf) break;
+    sk->sock_nospace = true;
     if (noblock) {
       *err = -EAGAIN;
       ZC_TRACE(world.tracer(), "sock", "sock_alloc_send_pskb")

@@ -46,6 +46,10 @@ struct Sock : sim::PoolNode {
   bool sock_zerocopy = false;   // SOCK_ZEROCOPY (SO_ZEROCOPY)
   bool sock_dead = false;       // SOCK_DEAD
   bool owned_by_user = false;   // lock_sock() held (sock_owned_by_user)
+  // SOCK_NOSPACE: set when a sender found the send buffer full. UDP never
+  // clears it (only TCP's write-space callback does), so from then on every
+  // failed send counts in SNDBUFERRORS.
+  bool sock_nospace = false;
   int sk_err = 0;
   int refcnt = 1;               // sk_refcnt: the file's reference (+1 per msgzc ubuf)
 

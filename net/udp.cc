@@ -115,7 +115,7 @@ int AppendPending(Sock* sk, MsgHdr* msg, size_t len, bool corkreq) {
 
 int Finish(Sock* sk, int err, size_t len) {
   if (err == 0) return static_cast<int>(len);
-  if (err == -ENOBUFS) ++sk->sndbuf_errors;
+  if (err == -ENOBUFS || sk->sock_nospace) ++sk->sndbuf_errors;
   TraceSend(sk, sk->family == AF_INET6 ? "udpv6_sendmsg" : "udp_sendmsg", "-> {}", ErrnoName(-err));
   return err;
 }
