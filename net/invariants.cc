@@ -81,6 +81,7 @@ void CheckSocketMemory(World& world) {
   world.msgzc_ubufs().ForEach([&](UbufInfoMsgzc* uz) {
     if (uz->mmp.user != nullptr) pinned[uz->mmp.user] += uz->mmp.num_pg;
   });
+  for (const auto& source : world.locked_vm_sources()) source(pinned);
   for (const auto& host : world.hosts()) {
     const UserStruct& u = host->mm().user();
     ZC_CHECK(world.checker(), u.locked_vm == pinned[&u], "INV-7", sim::ObjectId{},

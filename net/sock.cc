@@ -9,9 +9,12 @@
 namespace zcsim::net {
 
 void sk_write_space(Sock* sk) {
-  // sock_def_write_space(): wakes writers; blocked senders re-check their
-  // condition when the world runs (World::WaitFor), so nothing to do here.
-  (void)sk;
+  // sock_def_write_space(): wake POLLOUT waiters once the socket is
+  // writable. Blocked senders re-check their own condition (World::WaitFor).
+  if (sk->write_waiters.empty() || !sock_writeable(sk)) return;
+  std::vector<std::function<void()>> waiters;
+  waiters.swap(sk->write_waiters);
+  for (auto& w : waiters) w();
 }
 
 void skb_set_owner_w(SkBuff* skb, Sock* sk) {

@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
+#include <vector>
 
 #include "net/inet.h"
 #include "net/mm.h"
@@ -53,6 +55,10 @@ struct Sock : sim::PoolNode {
   int sk_err = 0;
   int refcnt = 1;               // sk_refcnt: the file's reference (+1 per msgzc ubuf)
 
+  // sk->sk_wq: callbacks waiting for send-buffer space (POLLOUT), run once
+  // by sk_write_space() when the socket becomes writable.
+  std::vector<std::function<void()>> write_waiters;
+
   std::deque<SkBuff*> sk_error_queue;
   std::deque<SkBuff*> sk_receive_queue;
   std::deque<SkBuff*> sk_write_queue;  // corked datagram fragments
@@ -90,6 +96,8 @@ inline constexpr int SOCK_MIN_SNDBUF = 2 * (2048 + 256 + 320);  // 2 * SKB_TRUES
 inline constexpr int SOCK_MIN_RCVBUF = 2048 + 256 + 320;
 
 void sk_write_space(Sock* sk);
+// sock_writeable(): less than half the send buffer in use (POLLOUT).
+inline bool sock_writeable(const Sock* sk) { return sk->sk_wmem_alloc < (sk->sk_sndbuf >> 1); }
 // sock_alloc_send_skb(): the first skb of a datagram. Waits for send-buffer
 // space unless `noblock`; -EAGAIN when non-blocking and full.
 SkBuff* sock_alloc_send_skb(Sock* sk, uint32_t size, bool noblock, int* err);

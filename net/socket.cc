@@ -1,5 +1,7 @@
 #include "net/socket.h"
 
+#include <algorithm>
+
 #include "net/host.h"
 #include "net/udp.h"
 #include "net/world.h"
@@ -154,6 +156,71 @@ int sys_getsockopt(Host* host, int fd, int level, int optname, int* val) {
   }
 }
 
+long sock_sendmsg(Sock* sk, MsgHdr* msg) {
+  if (inet_autobind(sk) != 0) return -EAGAIN;
+  const size_t len = iov_iter_count(&msg->msg_iter);
+  return sk->family == AF_INET6 ? udpv6_sendmsg(sk, msg, len) : udp_sendmsg(sk, msg, len);
+}
+
+int sockaddr_from_inet(const InetAddr& addr, uint8_t out[28]) {
+  std::fill(out, out + 28, 0);
+  const uint16_t family = static_cast<uint16_t>(addr.family);
+  out[0] = static_cast<uint8_t>(family);  // sa_family is host order (little endian)
+  out[1] = static_cast<uint8_t>(family >> 8);
+  out[2] = static_cast<uint8_t>(addr.port >> 8);  // sin_port is network order
+  out[3] = static_cast<uint8_t>(addr.port);
+  if (addr.family == AF_INET6) {
+    std::copy(addr.addr.begin(), addr.addr.end(), out + 8);
+    return 28;
+  }
+  std::copy(addr.addr.begin(), addr.addr.begin() + 4, out + 4);
+  return 16;
+}
+
+int move_addr_to_kernel(Host* host, uint64_t uaddr, int addrlen, InetAddr* out) {
+  if (addrlen < 0 || addrlen > 128) return -EINVAL;
+  if (addrlen == 0) return 0;
+  uint8_t buf[128];
+  if (host->mm().Read(uaddr, static_cast<uint64_t>(addrlen), buf) != 0) return -EFAULT;
+  *out = InetAddr{};
+  if (addrlen < 2) return 0;
+  out->family = buf[0] | (buf[1] << 8);
+  if (addrlen >= 4) out->port = static_cast<uint16_t>((buf[2] << 8) | buf[3]);
+  if (out->family == AF_INET && addrlen >= 8) std::copy(buf + 4, buf + 8, out->addr.begin());
+  if (out->family == AF_INET6 && addrlen >= 24) std::copy(buf + 8, buf + 24, out->addr.begin());
+  return 0;
+}
+
+namespace {
+uint64_t Load64(const uint8_t* p) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
+  return v;
+}
+}  // namespace
+
+int copy_msghdr_from_user(Host* host, uint64_t uaddr, UserMsg* out, unsigned* flags) {
+  uint8_t m[56];
+  if (host->mm().Read(uaddr, sizeof(m), m) != 0) return -EFAULT;
+  const uint64_t name = Load64(m), namelen = Load64(m + 8) & 0xffffffff, iov = Load64(m + 16),
+                 iovlen = Load64(m + 24);
+  *flags = static_cast<unsigned>(Load64(m + 48) & 0xffffffff);
+  *out = UserMsg{};
+  if (name != 0) {
+    out->has_name = true;
+    out->namelen = static_cast<int>(namelen);
+    const int err = move_addr_to_kernel(host, name, static_cast<int>(namelen), &out->name);
+    if (err != 0) return err;
+  }
+  if (iovlen > 1024) return -EMSGSIZE;  // UIO_MAXIOV
+  for (uint64_t i = 0; i < iovlen; ++i) {
+    uint8_t v[16];
+    if (host->mm().Read(iov + 16 * i, 16, v) != 0) return -EFAULT;
+    out->iov.push_back({Load64(v), Load64(v + 8)});
+  }
+  return 0;
+}
+
 long sys_sendmsg(Host* host, int fd, const UserMsg& umsg, unsigned flags) {
   World::SyscallScope in_kernel(host->world());
   Sock* sk = sockfd_lookup(host, fd);
@@ -164,12 +231,9 @@ long sys_sendmsg(Host* host, int fd, const UserMsg& umsg, unsigned flags) {
   msg.namelen = umsg.has_name ? (umsg.namelen != 0 ? umsg.namelen : SockaddrLen(umsg.name.family)) : 0;
   msg.msg_iter = iov_iter_iovec(&host->mm(), umsg.iov);
   msg.msg_flags = flags;
-  const size_t len = iov_iter_count(&msg.msg_iter);
-  // inet_send_prepare(): autobind first.
-  if (inet_autobind(sk) != 0) return -EAGAIN;
-  TraceCall(host, sk, "sendmsg", "fd {} {} bytes in {} iovec(s), flags {:#x}", fd, len, umsg.iov.size(), flags);
-  const long ret = sk->family == AF_INET6 ? udpv6_sendmsg(sk, &msg, len) : udp_sendmsg(sk, &msg, len);
-  return ret;
+  TraceCall(host, sk, "sendmsg", "fd {} {} bytes in {} iovec(s), flags {:#x}", fd, iov_iter_count(&msg.msg_iter),
+            umsg.iov.size(), flags);
+  return sock_sendmsg(sk, &msg);  // inet_send_prepare() autobinds first
 }
 
 long sys_recvmsg(Host* host, int fd, RecvMsg* out, size_t len, unsigned flags) {

@@ -35,6 +35,20 @@ int sys_close(Host* host, int fd);
 // The socket behind `fd`, or null.
 struct Sock* sockfd_lookup(Host* host, int fd);
 
+// sock_sendmsg(): the protocol's sendmsg for an in-kernel msghdr (what
+// io_uring calls). Bytes or -errno.
+long sock_sendmsg(Sock* sk, MsgHdr* msg);
+// move_addr_to_kernel(): a struct sockaddr_in / sockaddr_in6 read from user
+// memory. 0, -EINVAL (bad length or family) or -EFAULT.
+int move_addr_to_kernel(Host* host, uint64_t uaddr, int addrlen, InetAddr* out);
+// Writes `addr` as a struct sockaddr_in / sockaddr_in6 into `out` (for
+// programs that build one); returns its length.
+int sockaddr_from_inet(const InetAddr& addr, uint8_t out[28]);
+// copy_msghdr_from_user(): a struct user_msghdr (x86_64 layout, 56 bytes)
+// and its iovec array read from user memory. 0, -EFAULT, -EMSGSIZE
+// (msg_iovlen > UIO_MAXIOV) or -EINVAL.
+int copy_msghdr_from_user(Host* host, uint64_t uaddr, UserMsg* out, unsigned* flags);
+
 }  // namespace zcsim::net
 
 #endif  // ZCSIM_NET_SOCKET_H_

@@ -3,6 +3,8 @@
 #ifndef ZCSIM_NET_WORLD_H_
 #define ZCSIM_NET_WORLD_H_
 
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -61,6 +63,12 @@ class World {
   sim::Pool<Sock>& socks() { return *socks_; }
   sim::ObjectId NextDeviceId() { return device_ids_.Next(); }
 
+  // Other layers that charge RLIMIT_MEMLOCK (io_uring) report their
+  // charges here, so that the INV-7 check can balance locked_vm.
+  using LockedVmSource = std::function<void(std::map<const UserStruct*, uint64_t>&)>;
+  void AddLockedVmSource(LockedVmSource source) { locked_vm_sources_.push_back(std::move(source)); }
+  const std::vector<LockedVmSource>& locked_vm_sources() const { return locked_vm_sources_; }
+
   // Inside a system call the kernel's state is legitimately half-updated
   // (a ubuf allocated but not yet attached ...); whole-world checks wait
   // for the call to return, even if it sleeps and lets events run.
@@ -101,6 +109,7 @@ class World {
   std::vector<std::unique_ptr<Host>> hosts_;
   sim::IdCounter device_ids_{"dev"};
   int syscall_depth_ = 0;
+  std::vector<LockedVmSource> locked_vm_sources_;
 };
 
 }  // namespace zcsim::net

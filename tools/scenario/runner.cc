@@ -71,6 +71,7 @@ bool CompileLine(Compiler& c, const Line& line, Step* step) {
   if (IsWorldVerb(verb)) return CompileWorld(c, line, args, step);
   if (IsMemoryVerb(verb)) return CompileMemory(c, line, args, step);
   if (IsCallVerb(verb)) return CompileCall(c, line, args, step);
+  if (IsUringVerb(verb)) return CompileUring(c, line, args, step);
   return c.Fail(args.pos[0].pos, fmt::format("unknown statement '{}' (see tests/scenarios/README.md)", verb));
 }
 
@@ -217,6 +218,7 @@ RunReport RunScenario(std::string_view file, std::string_view text, sim::Simulat
   sim.checker().set_mode(sim::CheckMode::kReport);
   Env env(sim);
   env.world.set_deep_checks(deep_checks);
+  env.uring.set_deep_checks(deep_checks);
   net::RegisterWorldInvariants(env.world);
   sim::Time last = 0;
   for (const Step& step : steps) {

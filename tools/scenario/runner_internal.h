@@ -17,6 +17,7 @@
 #include "sim/simulator.h"
 #include "tools/scenario/lexer.h"
 #include "tools/scenario/values.h"
+#include "uring/io_uring.h"
 
 namespace zcsim::scenario {
 
@@ -27,9 +28,12 @@ struct SockHandle {
 
 // What a running scenario can see and change.
 struct Env {
-  explicit Env(sim::Simulator& s) : sim(s), world(s) {}
+  explicit Env(sim::Simulator& s) : sim(s), world(s), uring(world) {}
   sim::Simulator& sim;
   net::World world;
+  uring::Uring uring;
+  std::map<std::string, uring::IoRingCtx*> rings;
+  std::map<net::Host*, uint64_t> scratch_used;
   std::map<std::string, SockHandle> socks;
   std::map<std::string, net::Host*> regions;  // region name -> owning host
   std::map<std::string, std::pair<uint64_t, uint64_t>> region_spans;  // start, length
@@ -67,6 +71,7 @@ class Compiler {
   std::set<std::string> devices;  // "host:dev"
   std::set<std::string> socks;
   std::set<std::string> regions;
+  std::set<std::string> rings;
 
   bool Fail(Pos pos, std::string message) {
     if (!error) error = Error{pos, std::move(message)};
@@ -112,6 +117,9 @@ bool CompileExpect(Compiler& c, const Line& line, const Args& args, Step* step);
 bool IsWorldVerb(const std::string& verb);
 bool IsMemoryVerb(const std::string& verb);
 bool IsCallVerb(const std::string& verb);
+bool IsUringVerb(const std::string& verb);
+bool CompileUring(Compiler& c, const Line& line, const Args& args, Step* step);
+bool CompileRingState(Compiler& c, const Line& line, const Args& args, Step* step);
 
 // An iovec list "buf[0:4000],buf[8K:100]" -> ranges.
 bool ParseIovecs(Compiler& c, const Word& w, std::vector<Range>* out);

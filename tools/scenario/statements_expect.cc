@@ -225,8 +225,10 @@ bool CompileObject(Compiler& c, const Line& line, const Args& args, Step* step) 
     }
   } else if (kind == "page") {
     if (!NumericFields(c, args, {"refcount", "pincount", "frag_users"}, &checks)) return false;
+  } else if (kind == "notif") {
+    if (!NumericFields(c, args, {"refcnt", "account_pages"}, &checks)) return false;
   } else {
-    return c.Fail(w.pos, fmt::format("unknown object kind '{}' (ubuf, skb, page)", kind));
+    return c.Fail(w.pos, fmt::format("unknown object kind '{}' (ubuf, skb, page, notif)", kind));
   }
   const std::string name = w.text;
   step->action = [kind, n, freed, checks, name](Env& env) -> std::optional<std::string> {
@@ -238,6 +240,9 @@ bool CompileObject(Compiler& c, const Line& line, const Args& args, Step* step) 
     } else if (kind == "skb") {
       obj = FindLive(env.world.skbs(), static_cast<uint32_t>(n));
       created = env.world.skbs().created();
+    } else if (kind == "notif") {
+      obj = FindLive(env.uring.notifs(), static_cast<uint32_t>(n));
+      created = env.uring.notifs().created();
     } else {
       obj = FindLive(env.world.pages(), static_cast<uint32_t>(n));
       created = env.world.pages().created();
@@ -266,6 +271,11 @@ bool CompileObject(Compiler& c, const Line& line, const Args& args, Step* step) 
         if (key == "flags") return s->shinfo->flags;
         if (key == "cloned") return s->cloned;
         return net::skb_headlen(s);
+      }
+      if (kind == "notif") {
+        auto* notif = static_cast<uring::IoKiocb*>(obj);
+        if (key == "refcnt") return notif->nd.uarg.refcnt;
+        return static_cast<int64_t>(notif->nd.account_pages);
       }
       auto* p = static_cast<net::Page*>(obj);
       if (key == "refcount") return p->refcount;
@@ -362,6 +372,7 @@ bool CompileExpect(Compiler& c, const Line& line, const Args& args, Step* step) 
   if (what == "sock") return CompileSockState(c, line, args, step);
   if (what == "host") return CompileHostState(c, line, args, step);
   if (what == "live") return CompileLive(c, line, args, step);
+  if (what == "ring") return CompileRingState(c, line, args, step);
   if (what == "warning") return CompileWarning(c, line, args, step);
   if (what.find('#') != std::string::npos) return CompileObject(c, line, args, step);
   return c.Fail(args.pos[1].pos, fmt::format("unknown expectation '{}'", what));
