@@ -126,10 +126,14 @@ int AppendData(Sock* sk, std::deque<SkBuff*>* queue, InetCork* cork, PageFrag* p
       SkBuff* skb_prev = skb;
       const int fraggap = skb_prev != nullptr ? static_cast<int>(skb_prev->len) - maxfraglen : 0;
       int datalen = length + fraggap;
-      if (datalen > static_cast<int>(mtu - fragheaderlen)) datalen = maxfraglen - static_cast<int>(fragheaderlen);
+      // IPv6 uses the fragment size as soon as the datagram is known not to
+      // fit the MTU, so that the fast fragmentation path applies.
+      const uint32_t limit = r.v6 && cork->length > mtu ? static_cast<uint32_t>(maxfraglen) : mtu;
+      if (datalen > static_cast<int>(limit - fragheaderlen)) datalen = maxfraglen - static_cast<int>(fragheaderlen);
       const int fraglen = datalen + static_cast<int>(fragheaderlen);
       int pagedlen = 0;
-      const uint32_t alloc_extra = hh_len + 15 + r.reserve_extra;
+      // IPv4 adds 15 bytes of slack; IPv6 (since 5.14) only the fragment header.
+      const uint32_t alloc_extra = hh_len + (r.v6 ? kFragHdrLen : 15);
       uint32_t alloclen;
       if ((flags & MSG_MORE) && !(dev->features & NETIF_F_SG)) {
         alloclen = mtu;
@@ -166,8 +170,7 @@ int AppendData(Sock* sk, std::deque<SkBuff*>* queue, InetCork* cork, PageFrag* p
       if (fraggap > 0) {
         // Move the tail of the previous skb beyond its fragment boundary.
         skb_copy_bits(skb_prev, static_cast<uint32_t>(maxfraglen), data + transhdrlen, static_cast<uint32_t>(fraggap));
-        skb_prev->len -= static_cast<uint32_t>(fraggap);
-        skb_prev->tail -= static_cast<uint32_t>(fraggap);
+        pskb_trim(skb_prev, static_cast<uint32_t>(maxfraglen));  // pskb_trim_unique()
         data += fraggap;
       }
       copy = datalen - transhdrlen - fraggap - pagedlen;
@@ -404,17 +407,48 @@ int ip_finish_output2(SkBuff* skb, NetDevice* dev) {
   return rc == NET_XMIT_SUCCESS ? 0 : -ENOBUFS;  // net_xmit_errno()
 }
 
-// ip_do_fragment() / ip6_fragment(), frag_list fast path: every skb of the
-// frag_list already holds one fragment's payload; each gets a copy of the
-// IP header and goes out on its own.
-int ip_do_fragment(SkBuff* skb, NetDevice* dev) {
-  const bool v6 = skb->protocol == ETH_P_IPV6;
-  const uint32_t hlen = v6 ? kIpv6HdrLen : kIpHdrLen;
+// Writes the fragment fields of a copied IP header: IPv4 offset/MF and
+// checksum, or an IPv6 fragment header right after the fixed header.
+void SetFragmentHeader(uint8_t* h, bool v6, uint32_t payload, uint32_t offset, bool last, uint32_t ident,
+                       uint8_t nexthdr) {
+  if (v6) {
+    put_be16(h + 4, static_cast<uint16_t>(payload + kFragHdrLen));
+    h[6] = IPPROTO_FRAGMENT;
+    uint8_t* fh = h + kIpv6HdrLen;
+    fh[0] = nexthdr;
+    fh[1] = 0;
+    put_be16(fh + 2, static_cast<uint16_t>(offset | (last ? 0 : 1)));
+    put_be32(fh + 4, ident);
+  } else {
+    put_be16(h + 2, static_cast<uint16_t>(payload + kIpHdrLen));
+    put_be16(h + 6, static_cast<uint16_t>((offset >> 3) | (last ? 0 : IP_MF)));
+    ip_send_check(h);
+  }
+}
+
+// The fast path's geometry: every piece already fits one fragment, and all
+// but the last are multiples of 8 bytes (ip_do_fragment / ip6_fragment).
+bool FragListFits(SkBuff* skb, uint32_t hlen, uint32_t data_mtu) {
+  if (skb->shinfo->frag_list == nullptr || skb_cloned(skb)) return false;
+  const uint32_t first = skb->len - skb->data_len + [&] {
+    uint32_t f = 0;
+    for (int i = 0; i < skb->shinfo->nr_frags; ++i) f += skb->shinfo->frags[i].len;
+    return f;
+  }();
+  if (first - hlen > data_mtu || ((first - hlen) & 7) != 0) return false;
+  for (SkBuff* f = skb->shinfo->frag_list; f != nullptr; f = f->next) {
+    if (f->len > data_mtu || ((f->len & 7) != 0 && f->next != nullptr) || skb_shared(f)) return false;
+  }
+  return true;
+}
+
+// Fast path: each skb of the frag_list gets a copy of the IP header and goes
+// out on its own, taking its share of the socket charge back from the head.
+int FragmentFast(SkBuff* skb, NetDevice* dev, uint32_t hlen, bool v6) {
   SkBuff* frag = skb->shinfo->frag_list;
   skb->shinfo->frag_list = nullptr;
   std::vector<uint8_t> hdr(skb_network_header(skb), skb_network_header(skb) + hlen);
   const uint32_t ident = v6 ? dev->host->NextIpv6FragId() : 0;
-  // The head keeps its own bytes only.
   for (SkBuff* f = frag; f != nullptr; f = f->next) {
     skb->len -= f->len;
     skb->data_len -= f->len;
@@ -427,51 +461,74 @@ int ip_do_fragment(SkBuff* skb, NetDevice* dev) {
   while (cur != nullptr) {
     SkBuff* next = cur == skb ? frag : cur->next;
     cur->next = nullptr;
-    const bool last = next == nullptr;
-    if (v6) {
-      // Insert a fragment header after the IPv6 header.
-      uint8_t* h = skb_push(cur, cur == skb ? kFragHdrLen : hlen + kFragHdrLen);
-      if (cur == skb) {
-        std::memmove(h, h + kFragHdrLen, hlen);
-      } else {
-        std::memcpy(h, hdr.data(), hlen);
-      }
-      cur->network_header = static_cast<uint16_t>(cur->data);
-      const uint32_t payload = cur->len - hlen - kFragHdrLen;
-      put_be16(h + 4, static_cast<uint16_t>(payload + kFragHdrLen));
-      const uint8_t nexthdr = hdr[6];
-      h[6] = IPPROTO_FRAGMENT;
-      uint8_t* fh = h + hlen;
-      fh[0] = nexthdr;
-      fh[1] = 0;
-      put_be16(fh + 2, static_cast<uint16_t>(offset | (last ? 0 : 1)));
-      put_be32(fh + 4, ident);
-      offset += payload;
+    uint8_t* h;
+    if (cur == skb && v6) {
+      h = skb_push(cur, kFragHdrLen);  // room for the fragment header
+      std::memmove(h, h + kFragHdrLen, hlen);
+    } else if (cur == skb) {
+      h = skb_network_header(cur);
     } else {
-      uint8_t* h;
-      if (cur == skb) {
-        h = skb_network_header(cur);
-      } else {
-        h = skb_push(cur, hlen);
-        std::memcpy(h, hdr.data(), hlen);
-        cur->network_header = static_cast<uint16_t>(cur->data);
-      }
-      const uint32_t payload = cur->len - hlen;
-      put_be16(h + 2, static_cast<uint16_t>(cur->len));
-      put_be16(h + 6, static_cast<uint16_t>((offset >> 3) | (last ? 0 : IP_MF)));
-      ip_send_check(h);
-      offset += payload;
+      h = skb_push(cur, hlen + (v6 ? kFragHdrLen : 0));
+      std::memcpy(h, hdr.data(), hlen);
     }
+    cur->network_header = static_cast<uint16_t>(cur->data);
+    const uint32_t payload = cur->len - hlen - (v6 ? kFragHdrLen : 0);
+    SetFragmentHeader(h, v6, payload, offset, next == nullptr, ident, hdr[6]);
     cur->protocol = skb->protocol;
     cur->ip_summed = CHECKSUM_NONE;
     ZC_TRACE(dev->host->world().tracer(), "ip", v6 ? "ip6_fragment" : "ip_do_fragment")
         .Obj(cur->id, {{"len", cur->len}})
-        .Msg("fragment at offset {}{}", offset - (cur->len - hlen - (v6 ? kFragHdrLen : 0)), last ? " (last)" : "");
+        .Msg("fast path: fragment at offset {}{}", offset, next == nullptr ? " (last)" : "");
+    offset += payload;
     const int rc = ip_finish_output2(cur, dev);
     if (rc != 0 && err == 0) err = rc;
     cur = next;
   }
   return err;
+}
+
+// Slow path: new linear skbs, owned by the sender, each holding a copy of
+// its piece; the original (zerocopy or not) is consumed here.
+int FragmentSlow(SkBuff* skb, NetDevice* dev, uint32_t hlen, bool v6, uint32_t data_mtu) {
+  World& world = dev->host->world();
+  const std::vector<uint8_t> hdr(skb_network_header(skb), skb_network_header(skb) + hlen);
+  const uint32_t ident = v6 ? dev->host->NextIpv6FragId() : 0;
+  uint32_t left = skb->len - hlen;
+  uint32_t ptr = hlen;
+  uint32_t offset = 0;
+  int err = 0;
+  while (left > 0) {
+    uint32_t len = std::min(left, data_mtu);
+    if (len < left) len &= ~7u;
+    const uint32_t fhlen = hlen + (v6 ? kFragHdrLen : 0);
+    SkBuff* f = alloc_skb(world, len + fhlen + kHhLen, "ip_fragment slow path");
+    skb_reserve(f, kHhLen);
+    uint8_t* h = skb_put(f, len + fhlen);
+    std::memcpy(h, hdr.data(), hlen);
+    skb_copy_bits(skb, ptr, h + fhlen, len);
+    f->network_header = static_cast<uint16_t>(f->data);
+    f->protocol = skb->protocol;
+    if (skb->sk != nullptr) skb_set_owner_w(f, skb->sk);
+    left -= len;
+    SetFragmentHeader(h, v6, len, offset, left == 0, ident, hdr[6]);
+    ZC_TRACE(world.tracer(), "ip", v6 ? "ip6_fragment" : "ip_do_fragment")
+        .Obj(f->id, {{"len", f->len}})
+        .Msg("slow path: copied fragment at offset {}{}", offset, left == 0 ? " (last)" : "");
+    offset += len;
+    ptr += len;
+    const int rc = ip_finish_output2(f, dev);
+    if (rc != 0 && err == 0) err = rc;
+  }
+  consume_skb(skb);
+  return err;
+}
+
+int ip_do_fragment(SkBuff* skb, NetDevice* dev) {
+  const bool v6 = skb->protocol == ETH_P_IPV6;
+  const uint32_t hlen = v6 ? kIpv6HdrLen : kIpHdrLen;
+  const uint32_t data_mtu = dev->mtu - hlen - (v6 ? kFragHdrLen : 0);
+  if (FragListFits(skb, hlen, data_mtu)) return FragmentFast(skb, dev, hlen, v6);
+  return FragmentSlow(skb, dev, hlen, v6, data_mtu);
 }
 
 }  // namespace
@@ -489,19 +546,7 @@ int ip_send_skb(SkBuff* skb, NetDevice* dev) {
     put_be16(h + 2, static_cast<uint16_t>(skb->len));  // __ip_local_out: tot_len
     ip_send_check(h);
   }
-  if (skb->len > dev->mtu) {
-    if (skb->shinfo->frag_list == nullptr) {
-      // The slow path (copying into new fragments) is not modelled: every
-      // datagram the append loop builds fits the fast path.
-      kfree_skb(skb, "fragmentation slow path");
-      return -EMSGSIZE;
-    }
-    return ip_do_fragment(skb, dev);
-  }
-  if (skb->shinfo->frag_list != nullptr) {
-    // Fits the MTU after all (only happens with GSO): linear send of the head.
-    return ip_do_fragment(skb, dev);
-  }
+  if (skb->len > dev->mtu || skb->shinfo->frag_list != nullptr) return ip_do_fragment(skb, dev);
   return ip_finish_output2(skb, dev);
 }
 

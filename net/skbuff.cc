@@ -340,6 +340,30 @@ int pskb_expand_head(SkBuff* skb, uint32_t nhead, uint32_t ntail) {
 
 int skb_unclone(SkBuff* skb) { return skb_cloned(skb) ? pskb_expand_head(skb, 0, 0) : 0; }
 
+void pskb_trim(SkBuff* skb, uint32_t len) {
+  if (len >= skb->len) return;
+  SkbSharedInfo* sh = skb->shinfo;
+  const uint32_t headlen = skb_headlen(skb);
+  uint32_t keep = len > headlen ? len - headlen : 0;  // bytes of frags kept
+  int kept = 0;
+  for (int i = 0; i < sh->nr_frags; ++i) {
+    SkbFrag& f = sh->frags[i];
+    if (keep > 0) {
+      f.len = std::min(f.len, keep);
+      keep -= f.len;
+      ++kept;
+      continue;
+    }
+    NoteFragRemoved(f.page);
+    if (!skb_zcopy_managed(skb)) f.page->mm->put_page(f.page, "pskb_trim");
+  }
+  sh->nr_frags = static_cast<uint8_t>(kept);
+  if (len < headlen) skb->tail = skb->data + len;
+  skb->data_len = len > headlen ? len - headlen : 0;
+  skb->len = len;
+  TraceSkb(skb, "pskb_trim", "to {} bytes", len);
+}
+
 void __skb_fill_page_desc_noacc(SkBuff* skb, int i, Page* page, uint32_t off, uint32_t size) {
   ZC_CHECK(skb->world->checker(), i < MAX_SKB_FRAGS, kInvSkb, skb->id, "frag index {} out of range", i);
   ZC_CHECK(skb->world->checker(), !page->dead, kInvPages, page->id, "frag points at a freed page");

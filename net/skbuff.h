@@ -168,6 +168,9 @@ SkBuff* skb_clone(SkBuff* skb);
 SkBuff* pskb_copy(SkBuff* skb, uint32_t headroom);
 int pskb_expand_head(SkBuff* skb, uint32_t nhead, uint32_t ntail);
 int skb_unclone(SkBuff* skb);
+// pskb_trim(): keeps the first `len` bytes, dropping the end of the linear
+// area or of the frags (their page references go too).
+void pskb_trim(SkBuff* skb, uint32_t len);
 
 // Frags.
 void __skb_fill_page_desc_noacc(SkBuff* skb, int i, Page* page, uint32_t off, uint32_t size);

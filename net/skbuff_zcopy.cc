@@ -161,8 +161,8 @@ int skb_copy_ubufs(SkBuff* skb) {
       }
     }
     for (int i = 0; i < num_frags; ++i) {
-      skb_frag_unref(skb, i);  // a no-op for managed frags
-      --sh->frags[i].page->frag_users;
+      --sh->frags[i].page->frag_users;  // before the unref, which may free it
+      skb_frag_unref(skb, i);           // a no-op for managed frags
     }
     for (int i = 0; i < new_frags; ++i) {
       const uint32_t len = i == new_frags - 1 ? pagelen - psize * static_cast<uint32_t>(i) : psize;

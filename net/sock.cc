@@ -9,9 +9,11 @@
 namespace zcsim::net {
 
 void sk_write_space(Sock* sk) {
-  // sock_def_write_space(): wake POLLOUT waiters once the socket is
-  // writable. Blocked senders re-check their own condition (World::WaitFor).
-  if (sk->write_waiters.empty() || !sock_writeable(sk)) return;
+  // sock_def_write_space_wfree(): wake sleepers and POLLOUT waiters only
+  // once the socket is writable, i.e. below half its send buffer.
+  if (!sock_writeable(sk)) return;
+  ++sk->wakeups;
+  if (sk->write_waiters.empty()) return;
   std::vector<std::function<void()>> waiters;
   waiters.swap(sk->write_waiters);
   for (auto& w : waiters) w();
@@ -46,7 +48,10 @@ SkBuff* sock_alloc_send_skb(Sock* sk, uint32_t size, bool noblock, int* err) {
     ZC_TRACE(world.tracer(), "sock", "sock_wait_for_wmem")
         .Obj(sk->id, {{"wmem_alloc", sk->sk_wmem_alloc}, {"sndbuf", sk->sk_sndbuf}})
         .Msg("send buffer full: the task sleeps");
-    if (!world.WaitFor([sk] { return sk->sk_wmem_alloc < sk->sk_sndbuf || sk->sk_err != 0; })) {
+    // Asleep until woken (writable again, or an error report), then the
+    // loop re-checks the condition.
+    const uint64_t woken = sk->wakeups;
+    if (!world.WaitFor([sk, woken] { return sk->wakeups != woken || sk->sk_err != 0; })) {
       // Nothing left that could free memory: the task would sleep forever.
       *err = -EAGAIN;
       return nullptr;
@@ -80,6 +85,15 @@ void sock_hold(Sock* sk) { ++sk->refcnt; }
 void sock_put(Sock* sk) {
   ZC_CHECK(sk->world->checker(), sk->refcnt > 0, "INV-7", sk->id, "sock_put below zero");
   if (--sk->refcnt == 0) {
+    // inet_sock_destruct(): the queues go with the last reference, which
+    // an in-flight MSG_ZEROCOPY ubuf may hold long after close().
+    for (auto* queue : {&sk->sk_receive_queue, &sk->sk_error_queue}) {
+      while (!queue->empty()) {
+        SkBuff* skb = queue->front();
+        queue->pop_front();
+        kfree_skb(skb, "inet_sock_destruct");
+      }
+    }
     ZC_TRACE(sk->world->tracer(), "sock", "sk_free").Obj(sk->id);
     page_frag_release(sk->host->mm(), &sk->sk_frag);
     sk->world->socks().Retire(sk);
@@ -87,8 +101,8 @@ void sock_put(Sock* sk) {
 }
 
 void sk_error_report(Sock* sk) {
-  // sk_error_report(): wakes pollers with POLLERR; nothing blocks on it here.
-  (void)sk;
+  // sock_def_error_report(): wakes everything waiting on the socket.
+  ++sk->wakeups;
 }
 
 SkBuff* sock_dequeue_err_skb(Sock* sk) {

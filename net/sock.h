@@ -52,6 +52,9 @@ struct Sock : sim::PoolNode {
   // clears it (only TCP's write-space callback does), so from then on every
   // failed send counts in SNDBUFERRORS.
   bool sock_nospace = false;
+  // Wake-ups of the socket's wait queue (sk_write_space when writable,
+  // sk_error_report): a sleeping sender re-checks only when woken.
+  uint64_t wakeups = 0;
   int sk_err = 0;
   int refcnt = 1;               // sk_refcnt: the file's reference (+1 per msgzc ubuf)
 
@@ -92,8 +95,9 @@ struct NetSysctls {
   int optmem_max = 20480;  // 128 KiB since 6.9 (4944566706b2)
 };
 
-inline constexpr int SOCK_MIN_SNDBUF = 2 * (2048 + 256 + 320);  // 2 * SKB_TRUESIZE(2048)
-inline constexpr int SOCK_MIN_RCVBUF = 2048 + 256 + 320;
+// TCP_SKB_MIN_TRUESIZE = 2048 + SKB_DATA_ALIGN(sizeof(struct sk_buff)).
+inline constexpr int SOCK_MIN_SNDBUF = 2 * (2048 + 256);
+inline constexpr int SOCK_MIN_RCVBUF = 2048 + 256;
 
 void sk_write_space(Sock* sk);
 // sock_writeable(): less than half the send buffer in use (POLLOUT).

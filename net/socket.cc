@@ -84,13 +84,13 @@ int sys_connect(Host* host, int fd, const InetAddr& addr) {
     sk->daddr = InetAddr{};
     return 0;
   }
+  // inet_dgram_connect(): autobind before the protocol looks at the address.
+  if (inet_autobind(sk) != 0) return -EAGAIN;
   if (addr.family != sk->family) return sk->family == AF_INET ? -EAFNOSUPPORT : -EINVAL;
   NetDevice* dev;
   InetAddr saddr;
   const int err = host->RouteOutput(addr, &dev, &saddr);
   if (err != 0) return err;
-  const int bind_err = inet_autobind(sk);
-  if (bind_err != 0) return bind_err;
   sk->daddr = addr;
   sk->connected = true;
   TraceCall(host, sk, "connect", "{} -> {} via {}", sk->saddr.ToString(), addr.ToString(), dev->name);
@@ -250,19 +250,11 @@ int sys_close(Host* host, int fd) {
   if (sk == nullptr) return -EBADF;
   host->ReleaseFd(fd);
   TraceCall(host, sk, "close", "fd {}", fd);
-  // udp_lib_close -> sk_common_release: flush, mark dead, purge queues.
-  udp_flush_pending_frames(sk);
+  // udp_lib_close -> sk_common_release: udp_destroy_sock() marks the socket
+  // dead and flushes a corked datagram; the queues are purged when the last
+  // reference goes (sock_put -> inet_sock_destruct).
   sk->sock_dead = true;
-  while (!sk->sk_receive_queue.empty()) {
-    SkBuff* skb = sk->sk_receive_queue.front();
-    sk->sk_receive_queue.pop_front();
-    kfree_skb(skb, "close: receive queue");
-  }
-  while (!sk->sk_error_queue.empty()) {
-    SkBuff* skb = sk->sk_error_queue.front();
-    sk->sk_error_queue.pop_front();
-    kfree_skb(skb, "close: error queue");
-  }
+  udp_flush_pending_frames(sk);
   sk->bound = false;
   sock_put(sk);
   return 0;

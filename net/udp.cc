@@ -209,7 +209,9 @@ void udp_rcv(SkBuff* skb, const PacketSummary& p) {
     kfree_skb(skb, "UDP_CSUM");
     return;
   }
-  if (sk->sk_rmem_alloc + skb->truesize > sk->sk_rcvbuf) {
+  // __udp_enqueue_schedule_skb(): drop only when already over the limit,
+  // so that at least one datagram always fits.
+  if (sk->sk_rmem_alloc > sk->sk_rcvbuf) {
     ++sk->rcvbuf_errors;
     ZC_TRACE(world.tracer(), "udp", "__udp_enqueue_schedule_skb")
         .Obj(sk->id, {{"rmem_alloc", sk->sk_rmem_alloc}, {"rcvbuf", sk->sk_rcvbuf}})

@@ -18,10 +18,11 @@ constexpr uint8_t SQE_VALID_FLAGS = IOSQE_FIXED_FILE | IOSQE_IO_DRAIN | IOSQE_IO
 // When the io-wq worker picks up a punted request.
 constexpr sim::Time kIoWqDelay = 2 * sim::kMicrosecond;
 
-void TraceReq(IoKiocb* req, const char* func, const std::string& msg) {
+template <typename... Args>
+void TraceReq(IoKiocb* req, const char* func, fmt::format_string<Args...> format, Args&&... args) {
   ZC_TRACE(req->ctx->world->tracer(), "uring", func)
       .Obj(req->id, {{"user_data", static_cast<int64_t>(req->cqe.user_data)}})
-      .Msg("{}", msg);
+      .Msg(format, std::forward<Args>(args)...);
 }
 
 void io_free_req(IoKiocb* req);
@@ -381,8 +382,8 @@ int io_uring_enter(IoRingCtx* ctx, unsigned to_submit, unsigned min_complete, un
     const io_uring_sqe sqe = ctx->sqes[idx];  // read once
     IoKiocb* req = io_alloc_req(ctx, *ctx->reqs);
     const int err = io_init_req(ctx, req, sqe);
-    TraceReq(req, "io_submit_sqe", fmt::format("{} fd {} flags {:#x}{}", OpcodeName(sqe.opcode), sqe.fd, sqe.flags,
-                                               err != 0 ? fmt::format(": prep failed {}", net::ErrnoName(-err)) : ""));
+    TraceReq(req, "io_submit_sqe", "{} fd {} flags {:#x}{}", OpcodeName(sqe.opcode), sqe.fd, sqe.flags,
+                                               err != 0 ? fmt::format(": prep failed {}", net::ErrnoName(-err)) : "");
     if (err != 0) {
       // io_submit_fail_init(): a failed request fails its whole link.
       req_set_fail(req);

@@ -18,10 +18,11 @@ constexpr int IOU_OK_ = 0;
 
 bool EraAtLeast(IoKiocb* req, net::KernelEra era) { return req->ctx->world->era() >= era; }
 
-void TraceIssue(IoKiocb* req, const char* func, const std::string& msg) {
+template <typename... Args>
+void TraceIssue(IoKiocb* req, const char* func, fmt::format_string<Args...> format, Args&&... args) {
   ZC_TRACE(req->ctx->world->tracer(), "uring", func)
       .Obj(req->id, {{"user_data", static_cast<int64_t>(req->cqe.user_data)}})
-      .Msg("{}", msg);
+      .Msg(format, std::forward<Args>(args)...);
 }
 
 // The destination address, copied from user memory once (B12: a retry after
@@ -119,7 +120,7 @@ int io_send(IoKiocb* req, unsigned issue_flags) {
   const long min_ret = (flags & MSG_WAITALL) ? static_cast<long>(sr.len) : 0;
   msg.msg_flags = flags;
   const long ret = net::sock_sendmsg(req->file, &msg);
-  TraceIssue(req, "io_send", fmt::format("sock_sendmsg -> {}", ret));
+  TraceIssue(req, "io_send", "sock_sendmsg -> {}", ret);
   return FinishSend(req, ret, min_ret, issue_flags, 0);
 }
 
@@ -140,7 +141,7 @@ int io_sendmsg(IoKiocb* req, unsigned issue_flags) {
   const long min_ret = (flags & MSG_WAITALL) ? static_cast<long>(net::iov_iter_count(&msg.msg_iter)) : 0;
   msg.msg_flags = flags;
   const long ret = net::sock_sendmsg(req->file, &msg);
-  TraceIssue(req, "io_sendmsg", fmt::format("sock_sendmsg -> {}", ret));
+  TraceIssue(req, "io_sendmsg", "sock_sendmsg -> {}", ret);
   return FinishSend(req, ret, min_ret, issue_flags, 0);
 }
 
@@ -209,8 +210,8 @@ int io_send_zc(IoKiocb* req, unsigned issue_flags) {
   msg.msg_flags = flags;
   msg.msg_ubuf = &sr.notif->nd.uarg;
   const long ret = net::sock_sendmsg(req->file, &msg);
-  TraceIssue(req, "io_send_zc", fmt::format("sock_sendmsg -> {} ({})", ret,
-                                            (sr.flags & IORING_RECVSEND_FIXED_BUF) ? "fixed buffer" : "user memory"));
+  TraceIssue(req, "io_send_zc", "sock_sendmsg -> {} ({})", ret,
+                                            (sr.flags & IORING_RECVSEND_FIXED_BUF) ? "fixed buffer" : "user memory");
   return FinishZc(req, ret, min_ret, issue_flags);
 }
 
@@ -234,7 +235,7 @@ int io_sendmsg_zc(IoKiocb* req, unsigned issue_flags) {
   // 6.1 charges no locked memory for SENDMSG_ZC (fixed in ~6.15, B15).
   msg.sg_from_iter = io_sg_from_iter_iovec;
   const long ret = net::sock_sendmsg(req->file, &msg);
-  TraceIssue(req, "io_sendmsg_zc", fmt::format("sock_sendmsg -> {}, {} iovec(s)", ret, umsg.iov.size()));
+  TraceIssue(req, "io_sendmsg_zc", "sock_sendmsg -> {}, {} iovec(s)", ret, umsg.iov.size());
   return FinishZc(req, ret, min_ret, issue_flags);
 }
 

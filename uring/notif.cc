@@ -7,10 +7,11 @@
 namespace zcsim::uring {
 namespace {
 
-void TraceNotif(IoKiocb* notif, const char* func, const std::string& msg) {
+template <typename... Args>
+void TraceNotif(IoKiocb* notif, const char* func, fmt::format_string<Args...> format, Args&&... args) {
   ZC_TRACE(notif->ctx->world->tracer(), "notif", func)
       .Obj(notif->id, {{"refcnt", notif->nd.uarg.refcnt}})
-      .Msg("{}", msg);
+      .Msg(format, std::forward<Args>(args)...);
 }
 
 // io_notif_complete_tw_ext() / __io_notif_complete_tw(): runs as task_work.
@@ -23,7 +24,7 @@ void io_notif_complete_tw(IoKiocb* notif) {
     io_unaccount_mem(ctx->user, nd.account_pages);
     nd.account_pages = 0;
   }
-  TraceNotif(notif, "io_notif_complete_tw", fmt::format("notification for user_data {}", notif->cqe.user_data));
+  TraceNotif(notif, "io_notif_complete_tw", "notification for user_data {}", notif->cqe.user_data);
   io_req_complete_post(notif);
 }
 
@@ -40,7 +41,7 @@ void io_uring_tx_zerocopy_callback(net::SkBuff* skb, net::UbufInfo* uarg, bool s
     return;
   }
   --uarg->refcnt;
-  TraceNotif(notif, "io_uring_tx_zerocopy_callback", fmt::format("success={}", success));
+  TraceNotif(notif, "io_uring_tx_zerocopy_callback", "success={}", success);
   if (uarg->refcnt == 0) {
     io_req_task_work_add(notif, "__io_notif_complete_tw", [notif] { io_notif_complete_tw(notif); });
   }

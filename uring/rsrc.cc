@@ -17,8 +17,9 @@ uint64_t Load64(const uint8_t* p) {
   return v;
 }
 
-void TraceNode(IoRingCtx* ctx, const char* func, RsrcNode* node, const std::string& why) {
-  ZC_TRACE(ctx->world->tracer(), "rsrc", func).Obj(node->id, {{"refs", node->refs}}).Msg("{}", why);
+template <typename... Args>
+void TraceNode(IoRingCtx* ctx, const char* func, RsrcNode* node, fmt::format_string<Args...> format, Args&&... args) {
+  ZC_TRACE(ctx->world->tracer(), "rsrc", func).Obj(node->id, {{"refs", node->refs}}).Msg(format, std::forward<Args>(args)...);
 }
 
 // Unpins and uncharges every registered buffer (__io_sqe_buffers_unregister).
@@ -120,7 +121,7 @@ int io_sqe_buffers_unregister(IoRingCtx* ctx) {
   RsrcNode* old = ctx->rsrc_node;
   ctx->nodes.push_back(std::make_unique<RsrcNode>());
   ctx->nodes.back()->id = ctx->uring->NextNodeId();
-  TraceNode(ctx, "io_rsrc_ref_quiesce", old, old->refs == 0 ? "no users" : "waiting for users to drop the node");
+  TraceNode(ctx, "io_rsrc_ref_quiesce", old, "{}", old->refs == 0 ? "no users" : "waiting for users to drop the node");
   ctx->rsrc_node = ctx->nodes.back().get();
   const bool done = ctx->world->WaitFor([ctx, old] {
     io_run_task_work(ctx);
@@ -167,7 +168,7 @@ void io_req_set_rsrc_node(IoKiocb* req, IoRingCtx* ctx) {
   if (req->rsrc_node != nullptr) return;
   req->rsrc_node = ctx->rsrc_node;
   ++req->rsrc_node->refs;
-  TraceNode(ctx, "io_req_set_rsrc_node", req->rsrc_node, fmt::format("{} pins the buffer table", req->id));
+  TraceNode(ctx, "io_req_set_rsrc_node", req->rsrc_node, "{} pins the buffer table", req->id);
 }
 
 void io_put_rsrc_node(IoRingCtx* ctx, RsrcNode* node) {
