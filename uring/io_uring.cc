@@ -6,6 +6,7 @@
 #include "net/uapi.h"
 #include "sim/check.h"
 #include "sim/trace.h"
+#include "uring/invariants.h"
 #include "uring/notif.h"
 #include "uring/opdef.h"
 #include "uring/rsrc.h"
@@ -230,6 +231,9 @@ Uring::Uring(net::World& world) : world_(world) {
       if (ctx->user == nullptr) return;
       for (const auto& imu : ctx->user_bufs) pinned[ctx->user] += imu->acct_pages;
     });
+  });
+  world.sim().AddWorldCheck("uring", [this] {
+    if (world_.syscall_depth() == 0) CheckUringInvariants(*this);
   });
 }
 Uring::~Uring() = default;
