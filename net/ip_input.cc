@@ -48,7 +48,8 @@ SkBuff* Reassemble(SkBuff* skb, NetDevice* dev, const PacketSummary& p, const st
     put_be16(&whole[2], static_cast<uint16_t>(whole.size()));
     put_be16(&whole[6], 0);
   }
-  host->frag_queues().erase(key);
+  const size_t pieces = q.pieces.size();
+  host->frag_queues().erase(key);  // q dangles from here on
   World& world = host->world();
   SkBuff* n = alloc_skb(world, static_cast<uint32_t>(whole.size()), "ip_defrag reassembled");
   std::memcpy(skb_put(n, static_cast<uint32_t>(whole.size())), whole.data(), whole.size());
@@ -56,7 +57,7 @@ SkBuff* Reassemble(SkBuff* skb, NetDevice* dev, const PacketSummary& p, const st
   n->dev = dev;
   ZC_TRACE(world.tracer(), "ip", p.family == AF_INET6 ? "ipv6_frag_rcv" : "ip_defrag")
       .Obj(n->id, {{"len", n->len}})
-      .Msg("reassembled {} fragments", q.pieces.size());
+      .Msg("reassembled {} fragments", pieces);
   return n;
 }
 

@@ -11,7 +11,7 @@ constexpr struct {
   KernelEra era;
   const char* name;
 } kEras[] = {
-    {KernelEra::kV4, "v4"},     {KernelEra::k6_0_rc1, "6.0-rc1"}, {KernelEra::k6_0, "6.0"},
+    {KernelEra::kV4, "v4"},     {KernelEra::k6_0_rc1, "6.0-rc1"}, {KernelEra::k6_0_rc3, "6.0-rc3"}, {KernelEra::k6_0, "6.0"},
     {KernelEra::k6_1, "6.1"},   {KernelEra::k6_2, "6.2"},         {KernelEra::k6_10, "6.10"},
 };
 

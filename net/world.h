@@ -24,7 +24,8 @@ struct UbufInfoMsgzc;
 // Each branch that depends on it names the commit that changed it.
 enum class KernelEra {
   kV4,       // the io_uring zerocopy series as posted (v4, Jul 2022)
-  k6_0_rc1,  // the slot API as merged for 6.0-rc1
+  k6_0_rc1,  // the slot API as merged for 6.0-rc1 (opcode renamed SENDZC_NOTIF)
+  k6_0_rc3,  // the slot API with the notification ordering fix (53bdc88aac9a, B2)
   k6_0,      // 6.0 release: IORING_OP_SEND_ZC, one notifier per request
   k6_1,      // 6.1: SENDMSG_ZC, notifications for failed sends
   k6_2,      // 6.2: IORING_SEND_ZC_REPORT_USAGE

@@ -8,6 +8,7 @@
 #include "sim/trace.h"
 #include "uring/invariants.h"
 #include "uring/notif.h"
+#include "uring/notif_v4.h"
 #include "uring/opdef.h"
 #include "uring/rsrc.h"
 
@@ -31,7 +32,7 @@ void io_queue_sqe(IoKiocb* req);
 
 void io_clean_op(IoKiocb* req) {
   if (req->flags & REQ_F_NEED_CLEANUP) {
-    const IoOpDef* def = io_op_def(req->opcode);
+    const IoOpDef* def = req->def;
     if (def != nullptr && def->cleanup != nullptr) def->cleanup(req);
     req->flags &= ~REQ_F_NEED_CLEANUP;
   }
@@ -49,7 +50,7 @@ void io_fail_links(IoKiocb* req) {
     IoKiocb* next = link->link;
     link->link = nullptr;
     link->cqe.res = -ECANCELED;
-    const IoOpDef* def = io_op_def(link->opcode);
+    const IoOpDef* def = link->def;
     req_set_fail(link);
     if (def != nullptr && def->fail != nullptr) def->fail(link);
     TraceReq(link, "io_fail_links", "cancelled: an earlier request of its link failed");
@@ -88,7 +89,7 @@ void io_req_complete_failed(IoKiocb* req, int ret) {
   req_set_fail(req);
   req->cqe.res = ret;
   req->cqe.flags = 0;
-  const IoOpDef* def = io_op_def(req->opcode);
+  const IoOpDef* def = req->def;
   if (def != nullptr && def->fail != nullptr) def->fail(req);
   io_req_complete_post(req);
 }
@@ -126,7 +127,7 @@ void io_queue_async(IoKiocb* req, int ret) {
     io_req_complete_failed(req, ret);
     return;
   }
-  const IoOpDef* def = io_op_def(req->opcode);
+  const IoOpDef* def = req->def;
   if (def->pollout && req->file != nullptr) {
     io_arm_poll(req);
   } else {
@@ -135,7 +136,7 @@ void io_queue_async(IoKiocb* req, int ret) {
 }
 
 int io_issue_sqe(IoKiocb* req, unsigned issue_flags) {
-  const IoOpDef* def = io_op_def(req->opcode);
+  const IoOpDef* def = req->def;
   if (def->needs_file && req->file == nullptr) {
     req->file = net::sockfd_lookup(req->ctx->host, req->fd);
     if (req->file == nullptr) return -EBADF;  // io_assign_file()
@@ -159,7 +160,7 @@ void io_queue_sqe(IoKiocb* req) {
 void io_wq_submit_work(IoKiocb* req) {
   TraceReq(req, "io_wq_submit_work", "io-wq worker runs the request (IO_URING_F_UNLOCKED)");
   net::World::SyscallScope in_kernel(*req->ctx->world);
-  const IoOpDef* def = io_op_def(req->opcode);
+  const IoOpDef* def = req->def;
   if (def->needs_file && req->file == nullptr) {
     req->file = net::sockfd_lookup(req->ctx->host, req->fd);
     if (req->file == nullptr) {
@@ -196,16 +197,16 @@ int io_init_req(IoRingCtx* ctx, IoKiocb* req, const io_uring_sqe& sqe) {
   if (sqe_flags & IOSQE_IO_HARDLINK) req->flags |= REQ_F_LINK | REQ_F_HARDLINK;
   if (sqe_flags & IOSQE_ASYNC) req->flags |= REQ_F_FORCE_ASYNC;
   if (sqe_flags & IOSQE_CQE_SKIP_SUCCESS) req->flags |= REQ_F_CQE_SKIP;
-  const IoOpDef* def = io_op_def(sqe.opcode);
-  // Opcodes the era's kernel does not know are "beyond IORING_OP_LAST".
-  const bool known = def != nullptr && !(sqe.opcode == IORING_OP_SENDMSG_ZC && ctx->world->era() < net::KernelEra::k6_1) &&
-                     !(sqe.opcode == IORING_OP_SEND_ZC && ctx->world->era() < net::KernelEra::k6_0);
-  if (!known) {
+  const IoOpDef* def = io_op_def(sqe.opcode, ctx->world->era());
+  if (def == nullptr) {  // beyond the era's IORING_OP_LAST
     req->opcode = IORING_OP_NOP;
+    req->def = io_op_def(IORING_OP_NOP, ctx->world->era());
     return -EINVAL;
   }
+  req->def = def;
   if (sqe_flags & ~SQE_VALID_FLAGS) return -EINVAL;
   if (sqe_flags & IOSQE_BUFFER_SELECT) return -EOPNOTSUPP;
+  if (!def->ioprio && sqe.ioprio != 0) return -EINVAL;
   if (def->needs_file) {
     req->fd = sqe.fd;
     if (sqe_flags & IOSQE_FIXED_FILE) req->fd = -1;  // no registered files: -EBADF at issue
@@ -215,8 +216,8 @@ int io_init_req(IoRingCtx* ctx, IoKiocb* req, const io_uring_sqe& sqe) {
 
 }  // namespace
 
-const char* OpcodeName(uint8_t opcode) {
-  const IoOpDef* def = io_op_def(opcode);
+const char* OpcodeName(uint8_t opcode, net::KernelEra era) {
+  const IoOpDef* def = io_op_def(opcode, era);
   return def != nullptr ? def->name : "UNKNOWN";
 }
 
@@ -246,6 +247,7 @@ void Uring::set_deep_checks(bool deep) {
 IoKiocb* io_alloc_req(IoRingCtx* ctx, sim::Pool<IoKiocb>& pool) {
   IoKiocb* req = pool.New();
   req->ctx = ctx;
+  req->def = io_op_def(IORING_OP_NOP, ctx->world->era());
   if (&pool == ctx->reqs) ++ctx->inflight;
   return req;
 }
@@ -281,7 +283,18 @@ void io_fill_cqe(IoRingCtx* ctx, const Cqe& cqe, const IoKiocb* req) {
 void io_req_complete_post(IoKiocb* req) {
   IoRingCtx* ctx = req->ctx;
   sim::Checker& checker = ctx->world->checker();
-  if (req->is_notif) {
+  if (req->is_notif && req->slot >= 0) {
+    // v4 slots: INV-11 once; INV-12 after the request that flushed it, from
+    // 6.0-rc3 on (before, the inline flush is the era's behaviour, B2).
+    ZC_CHECK(checker, !req->cqe_posted, "INV-11", req->id, "a second notification for one generation");
+    if (req->flushing_req != nullptr) {
+      ZC_CHECK(checker, ctx->world->era() < net::KernelEra::k6_0_rc3, "INV-12", req->id,
+               "generation seq {} posted before the CQE of {}, which flushed it", req->seq, req->flushing_req->id);
+      auto& list = req->flushing_req->flushed_notifs;
+      list.erase(std::remove(list.begin(), list.end(), req), list.end());
+      req->flushing_req = nullptr;
+    }
+  } else if (req->is_notif) {
     // INV-11: once; INV-12: after the send's own CQE, which said F_MORE.
     ZC_CHECK(checker, !req->cqe_posted, "INV-11", req->id, "a second notification for one notifier");
     ZC_CHECK(checker, (req->flags & REQ_F_CQE_SKIP) || (req->owner_cqe_posted && req->owner_cqe_had_more), "INV-12",
@@ -294,6 +307,8 @@ void io_req_complete_post(IoKiocb* req) {
     req->zc_notif->owner_cqe_posted = true;
     req->zc_notif->owner_cqe_had_more = more;
   }
+  for (IoKiocb* n : req->flushed_notifs) n->flushing_req = nullptr;  // our CQE comes now
+  req->flushed_notifs.clear();
   req->cqe_posted = true;
   if (!(req->flags & REQ_F_CQE_SKIP)) io_fill_cqe(ctx, req->cqe, req);
   io_queue_next(req);
@@ -386,14 +401,14 @@ int io_uring_enter(IoRingCtx* ctx, unsigned to_submit, unsigned min_complete, un
     const io_uring_sqe sqe = ctx->sqes[idx];  // read once
     IoKiocb* req = io_alloc_req(ctx, *ctx->reqs);
     const int err = io_init_req(ctx, req, sqe);
-    TraceReq(req, "io_submit_sqe", "{} fd {} flags {:#x}{}", OpcodeName(sqe.opcode), sqe.fd, sqe.flags,
+    TraceReq(req, "io_submit_sqe", "{} fd {} flags {:#x}{}", OpcodeName(sqe.opcode, ctx->world->era()), sqe.fd, sqe.flags,
                                                err != 0 ? fmt::format(": prep failed {}", net::ErrnoName(-err)) : "");
     if (err != 0) {
       // io_submit_fail_init(): a failed request fails its whole link.
       req_set_fail(req);
       req->cqe.res = err;
       req->cqe.flags = 0;
-      const IoOpDef* def = io_op_def(req->opcode);
+      const IoOpDef* def = req->def;
       if (def != nullptr && def->fail != nullptr) def->fail(req);
       if (link_head != nullptr) {
         if (!(link_head->flags & REQ_F_FAIL)) {
@@ -457,6 +472,13 @@ int io_uring_register(IoRingCtx* ctx, unsigned opcode, uint64_t arg, unsigned nr
     case IORING_UNREGISTER_BUFFERS:
       if (arg != 0 || nr_args != 0) return -EINVAL;
       return io_sqe_buffers_unregister(ctx);
+    case IORING_REGISTER_NOTIFIERS_V4:
+      if (!IsSlotEra(ctx)) return -EINVAL;
+      return io_notif_register(ctx, arg, nr_args);
+    case IORING_UNREGISTER_NOTIFIERS_V4:
+      if (!IsSlotEra(ctx)) return -EINVAL;
+      if (arg != 0 || nr_args != 0) return -EINVAL;
+      return io_notif_unregister(ctx);
     default:
       return -EINVAL;
   }
@@ -465,6 +487,7 @@ int io_uring_register(IoRingCtx* ctx, unsigned opcode, uint64_t arg, unsigned nr
 void io_ring_exit(IoRingCtx* ctx) {
   net::World::SyscallScope in_kernel(*ctx->world);
   ctx->dying = true;
+  if (ctx->notifiers_registered) io_notif_unregister(ctx);
   // io_ring_exit_work(): wait for the notifiers still out, running task_work;
   // their CQEs go to the dying ring.
   ctx->world->WaitFor([ctx] {

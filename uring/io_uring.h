@@ -87,6 +87,24 @@ struct IoKiocb : sim::PoolNode {
   bool owner_cqe_posted = false;     // INV-12: the send's CQE came first
   bool owner_cqe_had_more = false;   // ... and said IORING_CQE_F_MORE
   bool cqe_posted = false;           // INV-11: once
+  const struct IoOpDef* def = nullptr;  // the opcode's handlers in this ring's era
+  // v4 slot notifiers (io_uring/notif.c of the series): the generation's
+  // slot, seq and captured tag, its locked-page charge, and whether a flush
+  // gave it the submitting task (else it completes from a workqueue).
+  int slot = -1;
+  uint32_t seq = 0;
+  uint64_t tag = 0;
+  net::MmPin mmp;
+  bool task_set = false;
+  // INV-12 (v4 slots): a generation flushed by a request must, from
+  // 6.0-rc3 on, post after that request's CQE. Both sides unlink on post.
+  IoKiocb* flushing_req = nullptr;
+  std::vector<IoKiocb*> flushed_notifs;
+  // IORING_OP_RSRC_UPDATE (v4 notification flush): its arguments.
+  uint64_t up_arg = 0;
+  uint32_t up_offset = 0;
+  uint32_t up_nr = 0;
+  uint16_t up_type = 0;
 };
 
 // struct io_mapped_ubuf: one registered buffer.
@@ -140,6 +158,17 @@ struct IoRingCtx : sim::PoolNode {
   net::UserStruct* user = nullptr;  // null for CAP_IPC_LOCK rings: no accounting
 
   std::unique_ptr<sim::DeferredQueue> task_work;
+
+  // v4 notification slots (struct io_notif_slot) and the notifier cache.
+  struct NotifSlot {
+    IoKiocb* notif = nullptr;  // the active generation; the slot holds its master ref
+    uint64_t tag = 0;
+    uint32_t seq = 0;
+  };
+  std::vector<NotifSlot> notif_slots;
+  bool notifiers_registered = false;
+  uint32_t notif_cache = 0;         // ctx->notif_list (uring_lock)
+  uint32_t notif_cache_locked = 0;  // ctx->notif_list_locked (completion_lock)
   sim::Pool<IoKiocb>* reqs = nullptr;
   sim::Pool<IoKiocb>* notifs = nullptr;
   int inflight = 0;     // requests submitted and not yet freed
@@ -169,6 +198,9 @@ class Uring {
   sim::Pool<IoRingCtx> rings_{"ring"};
   sim::IdCounter node_ids_{"rsrc_node"};
 };
+
+// "SEND_ZC", "SENDZC" (v4), "NOP", ... for traces.
+const char* OpcodeName(uint8_t opcode, net::KernelEra era);
 
 // io_uring_setup(): a ring on `host` (-EINVAL for bad sizes).
 IoRingCtx* io_uring_setup(Uring& u, net::Host* host, const RingParams& p, int* err);

@@ -261,6 +261,9 @@ void io_send_zc_cleanup(IoKiocb* req) {
 int io_sg_from_iter(net::Sock* sk, net::SkBuff* skb, net::IovIter* from, size_t length) {
   net::SkbSharedInfo* shinfo = skb->shinfo;
   int frag = shinfo->nr_frags;
+  // v4 passed user memory here too: a non-bvec iterator downgrades and takes
+  // the page-referencing path (later kernels use io_sg_from_iter_iovec).
+  if (from->type != net::IterType::ITER_BVEC) return io_sg_from_iter_iovec(sk, skb, from, length);
   if (frag == 0) {
     shinfo->flags |= net::SKBFL_MANAGED_FRAG_REFS;
   } else if (!net::skb_zcopy_managed(skb)) {

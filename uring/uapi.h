@@ -50,6 +50,23 @@ inline constexpr uint16_t IORING_RSRC_UPDATE_FILES_V4 = 0;
 inline constexpr uint16_t IORING_RSRC_UPDATE_NOTIF_V4 = 1;
 inline constexpr unsigned IORING_REGISTER_NOTIFIERS_V4 = 26;
 inline constexpr unsigned IORING_UNREGISTER_NOTIFIERS_V4 = 27;
+inline constexpr unsigned IORING_MAX_NOTIF_SLOTS_V4 = 1u << 10;
+inline constexpr unsigned IO_NOTIF_SPLICE_BATCH = 32;
+inline constexpr uint8_t IORING_OP_RSRC_UPDATE_V4 = IORING_OP_FILES_UPDATE;  // 20, renamed in v4
+
+// struct io_uring_notification_slot / io_uring_notification_register (v4 patch 18).
+struct io_uring_notification_slot_v4 {
+  uint64_t tag;
+  uint64_t resv[3];
+};
+struct io_uring_notification_register_v4 {
+  uint32_t nr_slots;
+  uint32_t resv;
+  uint64_t resv2;
+  uint64_t data;
+  uint64_t resv3;
+};
+static_assert(sizeof(io_uring_notification_slot_v4) == 32 && sizeof(io_uring_notification_register_v4) == 32);
 
 // io_uring/io_uring.h / rsrc.h limits.
 inline constexpr unsigned IORING_MAX_ENTRIES = 32768;
@@ -57,7 +74,7 @@ inline constexpr unsigned IORING_MAX_CQ_ENTRIES = 2 * IORING_MAX_ENTRIES;
 inline constexpr unsigned IORING_MAX_REG_BUFFERS = 1u << 14;
 
 // "SEND_ZC", "NOP", ... for traces.
-const char* OpcodeName(uint8_t opcode);
+// (declared with the era in io_uring.h)
 
 }  // namespace zcsim::uring
 

@@ -8,6 +8,7 @@
 #include "net/uapi.h"
 #include "tools/scenario/runner_internal.h"
 #include "uring/io_uring.h"
+#include "uring/notif_v4.h"
 
 namespace zcsim::scenario {
 namespace {
@@ -27,6 +28,7 @@ constexpr FlagName kIoprio[] = {
     {"POLL_FIRST", IORING_RECVSEND_POLL_FIRST},
     {"FIXED_BUF", IORING_RECVSEND_FIXED_BUF},
     {"REPORT_USAGE", IORING_SEND_ZC_REPORT_USAGE},
+    {"NOTIF_FLUSH", uring::IORING_RECVSEND_NOTIF_FLUSH_V4},
     {"BIT1", 1u << 1},
     {"BIT4", 1u << 4},
 };
@@ -44,7 +46,9 @@ constexpr Op kOps[] = {{"nop", IORING_OP_NOP},
                        {"send", IORING_OP_SEND},
                        {"sendmsg", IORING_OP_SENDMSG},
                        {"send_zc", IORING_OP_SEND_ZC},
-                       {"sendmsg_zc", IORING_OP_SENDMSG_ZC}};
+                       {"sendmsg_zc", IORING_OP_SENDMSG_ZC},
+                       {"sendzc", uring::IORING_OP_SENDZC_V4},
+                       {"notif_update", uring::IORING_OP_RSRC_UPDATE_V4}};
 
 constexpr uint64_t kScratchBase = 0x7f0000000000ull;
 constexpr uint64_t kScratchSize = 1ull << 20;
@@ -176,11 +180,73 @@ struct SqeSpec {
   std::map<std::string, uint64_t> set;  // raw field overrides by name
 };
 
+bool CompileNotifiers(Compiler& c, const Line& line, const Args& args, Step* step) {
+  const bool reg = args.pos[0].text == "register_notifiers";
+  if (!c.NeedPositionals(line, args, reg ? 3 : 2,
+                         reg ? "register_notifiers RING TAG[,TAG...] | raw arg=ADDR size=N [-> RESULT]"
+                             : "unregister_notifiers RING [-> RESULT]") ||
+      !c.OnlyKeys(args, {"arg", "size"}) || !KnownRing(c, args.pos[1])) {
+    return false;
+  }
+  std::vector<uint64_t> tags;
+  bool raw = false;
+  uint64_t raw_arg = 0, raw_size = 32;
+  if (reg && args.pos[2].text == "raw") {
+    raw = true;
+    if (!args.kv.count("arg")) return c.Fail(line.pos, "register_notifiers RING raw arg=ADDR [size=N]");
+    if (!c.Take(ParseUint(args.kv.at("arg"), UINT64_MAX), &raw_arg)) return false;
+    if (args.kv.count("size") && !c.Take(ParseUint(args.kv.at("size"), UINT32_MAX), &raw_size)) return false;
+  } else if (reg) {
+    const Word& w = args.pos[2];
+    size_t start = 0;
+    while (start <= w.text.size()) {
+      const size_t comma = w.text.find(',', start);
+      const size_t len = (comma == std::string::npos ? w.text.size() : comma) - start;
+      uint64_t tag;
+      if (!c.Take(ParseUint(SubWord(w, start, len), UINT64_MAX), &tag)) return false;
+      tags.push_back(tag);
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+  long expected = 0;
+  const bool has = args.has_arrow;
+  if (has && !c.ExpectedResult(args, 0, &expected)) return false;
+  const std::string ring = args.pos[1].text;
+  step->action = [reg, ring, tags, raw, raw_arg, raw_size, has, expected](Env& env) -> std::optional<std::string> {
+    uring::IoRingCtx* ctx = Ring(env, ring);
+    int rc;
+    if (!reg) {
+      rc = uring::io_uring_register(ctx, uring::IORING_UNREGISTER_NOTIFIERS_V4, 0, 0);
+    } else if (raw) {
+      rc = uring::io_uring_register(ctx, uring::IORING_REGISTER_NOTIFIERS_V4, raw_arg, static_cast<unsigned>(raw_size));
+    } else {
+      std::vector<uint8_t> slots;
+      for (uint64_t tag : tags) {
+        Put64(slots, tag);
+        for (int i = 0; i < 3; ++i) Put64(slots, 0);
+      }
+      const uint64_t data = PutScratch(env, ctx->host, slots);
+      std::vector<uint8_t> r;
+      Put64(r, tags.size());  // nr_slots (u32) and resv (u32)
+      Put64(r, 0);
+      Put64(r, data);
+      Put64(r, 0);
+      rc = uring::io_uring_register(ctx, uring::IORING_REGISTER_NOTIFIERS_V4, PutScratch(env, ctx->host, r), 32);
+    }
+    ++env.expectations;
+    if (has ? rc != expected : rc < 0) return fmt::format("expected {}, got {}", has ? ResultName(expected) : "success", ResultName(rc));
+    return std::nullopt;
+  };
+  return true;
+}
+
 bool CompileSqe(Compiler& c, const Line& line, const Args& args, Step* step) {
   if (!c.NeedPositionals(line, args, 3, "sqe RING OP [fd=SOCK] [buf=RANGE|iov=IOVECS] [dest=ADDR] [user_data=N] [flags=IOSQE_...] [ioprio=FIXED_BUF|...] [buf_index=N] [msg_flags=...]") ||
       !c.NoResult(args) ||
       !c.OnlyKeys(args, {"fd", "raw_fd", "buf", "iov", "dest", "user_data", "flags", "ioprio", "buf_index", "msg_flags", "len",
-                         "addr", "addr2", "addr3", "addr_len", "pad2", "pad3", "file_index", "opcode"}) ||
+                         "addr", "addr2", "addr3", "addr_len", "pad2", "pad3", "file_index", "opcode", "slot",
+                         "off", "nr", "tag"}) ||
       !KnownRing(c, args.pos[1])) {
     return false;
   }
@@ -192,7 +258,7 @@ bool CompileSqe(Compiler& c, const Line& line, const Args& args, Step* step) {
       found = true;
     }
   }
-  if (!found) return c.Fail(args.pos[2].pos, fmt::format("unknown operation '{}' (nop, send, sendmsg, send_zc, sendmsg_zc)", args.pos[2].text));
+  if (!found) return c.Fail(args.pos[2].pos, fmt::format("unknown operation '{}' (nop, send, sendmsg, send_zc, sendmsg_zc, sendzc, notif_update)", args.pos[2].text));
   for (const auto& [key, w] : args.kv) {
     uint64_t v = 0;
     if (key == "fd") {
@@ -263,12 +329,19 @@ bool CompileSqe(Compiler& c, const Line& line, const Args& args, Step* step) {
         sqe.len = static_cast<uint32_t>(iov[0].len);
       }
     }
+    const bool v4_sendzc = s.opcode == uring::IORING_OP_SENDZC_V4 && uring::IsSlotEra(ctx);
     if (s.dest && !s.iov) {
       uint8_t sa[28];
       const int len = net::sockaddr_from_inet(*s.dest, sa);
       sqe.addr2 = PutScratch(env, ctx->host, std::vector<uint8_t>(sa, sa + len));
-      sqe.addr_len = static_cast<uint16_t>(len);
+      // v4: addr_len is the u16 at offset 46 (__pad3 today).
+      if (v4_sendzc) {
+        sqe.__pad3[0] = static_cast<uint16_t>(len);
+      } else {
+        sqe.addr_len = static_cast<uint16_t>(len);
+      }
     }
+    if (s.opcode == uring::IORING_OP_RSRC_UPDATE_V4 && uring::IsSlotEra(ctx)) sqe.ioprio = uring::IORING_RSRC_UPDATE_NOTIF_V4;
     for (const auto& [key, v] : s.set) {
       if (key == "flags") sqe.flags = static_cast<uint8_t>(v);
       if (key == "ioprio") sqe.ioprio = static_cast<uint16_t>(v);
@@ -284,6 +357,10 @@ bool CompileSqe(Compiler& c, const Line& line, const Args& args, Step* step) {
       if (key == "pad3") sqe.__pad3[0] = static_cast<uint16_t>(v);
       if (key == "file_index") sqe.file_index = static_cast<uint32_t>(v);
       if (key == "opcode") sqe.opcode = static_cast<uint8_t>(v);
+      if (key == "slot") sqe.addr_len = static_cast<uint16_t>(v);  // v4 notification_idx (offset 44)
+      if (key == "off") sqe.off = v;
+      if (key == "nr") sqe.len = static_cast<uint32_t>(v);
+      if (key == "tag") sqe.addr = v;
     }
     ctx->sq_array[idx] = idx;
     ++ctx->sq_tail;
@@ -345,8 +422,10 @@ bool CompileCqe(Compiler& c, const Line& line, const Args& args, Step* step) {
       }
     } else if (kv.key.text == "flags") {
       if (!c.Take(ParseFlags(kv.value, kCqeFlags), &flags)) return false;
+    } else if (kv.key.text == "seq") {  // v4 notifications carry their seq in flags
+      if (!c.Take(ParseUint(kv.value, UINT32_MAX), &flags)) return false;
     } else {
-      return c.Fail(kv.key.pos, fmt::format("unknown CQE field '{}' (user_data, res, flags)", kv.key.text));
+      return c.Fail(kv.key.pos, fmt::format("unknown CQE field '{}' (user_data, res, flags, seq)", kv.key.text));
     }
   }
   const std::string ring = args.pos[1].text;
@@ -391,6 +470,7 @@ bool CompileRingExit(Compiler& c, const Line& line, const Args& args, Step* step
 
 bool IsUringVerb(const std::string& verb) {
   return verb == "ring" || verb == "register_buffers" || verb == "unregister_buffers" || verb == "sqe" ||
+         verb == "register_notifiers" || verb == "unregister_notifiers" ||
          verb == "submit" || verb == "cqe" || verb == "wait_cqe" || verb == "ring_exit";
 }
 
@@ -399,6 +479,7 @@ bool CompileUring(Compiler& c, const Line& line, const Args& args, Step* step) {
   if (verb == "ring") return CompileRing(c, line, args, step);
   if (verb == "register_buffers" || verb == "unregister_buffers") return CompileRegister(c, line, args, step);
   if (verb == "sqe") return CompileSqe(c, line, args, step);
+  if (verb == "register_notifiers" || verb == "unregister_notifiers") return CompileNotifiers(c, line, args, step);
   if (verb == "submit") return CompileSubmit(c, line, args, step);
   if (verb == "ring_exit") return CompileRingExit(c, line, args, step);
   return CompileCqe(c, line, args, step);
