@@ -24,6 +24,7 @@ int NicDevice::ndo_start_xmit(SkBuff* skb) {
     return NETDEV_TX_BUSY;
   }
   ring_.push_back({skb, false});
+  world.sim().costs().Charge(sim::Cost::kDmaSegment, (skb_headlen(skb) > 0 ? 1 : 0) + skb->shinfo->nr_frags);
   ++tx_packets;
   tx_bytes += skb->len;
   ZC_TRACE(world.tracer(), "dev", "ndo_start_xmit")

@@ -23,7 +23,8 @@ constexpr uint16_t IP_DF = 0x4000;
 constexpr uint16_t IP_MF = 0x2000;
 
 // ip_generic_getfrag(): copy from the user's iterator.
-int ip_generic_getfrag(MsgHdr* msg, uint8_t* to, int len) {
+int ip_generic_getfrag(World& world, MsgHdr* msg, uint8_t* to, int len) {
+  world.sim().costs().Charge(sim::Cost::kCopyByte, static_cast<uint64_t>(len));
   if (copy_from_iter(to, static_cast<size_t>(len), &msg->msg_iter) != static_cast<size_t>(len)) return -EFAULT;
   return 0;
 }
@@ -174,7 +175,8 @@ int AppendData(Sock* sk, std::deque<SkBuff*>* queue, InetCork* cork, PageFrag* p
         data += fraggap;
       }
       copy = datalen - transhdrlen - fraggap - pagedlen;
-      if (copy > 0 && ip_generic_getfrag(from, data + transhdrlen, copy) < 0) {
+      if (copy > 0) world.sim().costs().Charge(sim::Cost::kCopySend);
+      if (copy > 0 && ip_generic_getfrag(world, from, data + transhdrlen, copy) < 0) {
         err = -EFAULT;
         kfree_skb(skb, "getfrag fault");
         goto error;
@@ -196,7 +198,7 @@ int AppendData(Sock* sk, std::deque<SkBuff*>* queue, InetCork* cork, PageFrag* p
     }
     if (copy > length) copy = length;
     if (!(dev->features & NETIF_F_SG) && skb_tailroom(skb) >= static_cast<uint32_t>(copy)) {
-      if (ip_generic_getfrag(from, skb_put(skb, static_cast<uint32_t>(copy)), copy) < 0) {
+      if (ip_generic_getfrag(world, from, skb_put(skb, static_cast<uint32_t>(copy)), copy) < 0) {
         err = -EFAULT;
         goto error;
       }
@@ -219,7 +221,7 @@ int AppendData(Sock* sk, std::deque<SkBuff*>* queue, InetCork* cork, PageFrag* p
         mm.get_page(pfrag->page, "page_frag for copied data");
       }
       copy = std::min<int>(copy, static_cast<int>(pfrag->size - pfrag->offset));
-      if (ip_generic_getfrag(from, pfrag->page->bytes + pfrag->offset, copy) < 0) {
+      if (ip_generic_getfrag(world, from, pfrag->page->bytes + pfrag->offset, copy) < 0) {
         err = -EFAULT;
         goto error;
       }

@@ -162,6 +162,9 @@ SkBuff* alloc_skb(World& world, uint32_t size, const char* why) {
   skb->world = &world;
   skb->shinfo = NewShinfo(world, usable);
   skb->truesize = SKB_TRUESIZE(usable);
+  // Beyond KMALLOC_MAX_CACHE_SIZE (two pages) the head comes from the page
+  // allocator (kmalloc_large): much dearer than a slab object.
+  if (osize > 2 * PAGE_SIZE) world.sim().costs().Charge(sim::Cost::kLargeAlloc);
   TraceSkb(skb, "alloc_skb", "size {} truesize {} ({})", size, skb->truesize, why);
   return skb;
 }

@@ -9,6 +9,26 @@ Simulator::Simulator(uint64_t seed, CheckMode mode)
   scheduler_.SetAfterEventHook([this] { AfterEvent(); });
 }
 
+const char* CostName(Cost c) {
+  switch (c) {
+    case Cost::kRequest:
+      return "request";
+    case Cost::kCopySend:
+      return "copy_send";
+    case Cost::kCopyByte:
+      return "copy_byte";
+    case Cost::kLargeAlloc:
+      return "large_alloc";
+    case Cost::kDmaSegment:
+      return "dma_segment";
+    case Cost::kNotification:
+      return "notification";
+    case Cost::kCount:
+      break;
+  }
+  return "?";
+}
+
 void Simulator::AddWorldCheck(std::string name, std::function<void()> check) {
   world_checks_.push_back({std::move(name), std::move(check)});
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sim/check.h"
+#include "sim/cost.h"
 #include "sim/rng.h"
 #include "sim/scheduler.h"
 #include "sim/trace.h"
@@ -26,6 +27,7 @@ class Simulator {
   Rng& rng() { return rng_; }
   Tracer& tracer() { return tracer_; }
   Checker& checker() { return checker_; }
+  CostModel& costs() { return costs_; }
   Time now() const { return scheduler_.now(); }
 
   // A whole-world check (name for reports) run after every event while deep
@@ -41,6 +43,7 @@ class Simulator {
   Rng rng_;
   Tracer tracer_;
   Checker checker_;
+  CostModel costs_;
   uint64_t past_schedules_seen_ = 0;
   struct WorldCheck {
     std::string name;

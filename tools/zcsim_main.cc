@@ -6,6 +6,8 @@
 // Prints the trace on stdout and a summary on stderr. Exit status: 0
 // success, 1 a failed expectation or a violated invariant, 2 bad usage or a
 // malformed scenario (reported as file:line:col: what is wrong).
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -17,6 +19,7 @@
 #include "absl/flags/usage.h"
 #include "sim/simulator.h"
 #include "sim/trace.h"
+#include "tools/bench/zc_tx.h"
 #include "tools/demo.h"
 #include "tools/scenario/runner.h"
 
@@ -27,6 +30,15 @@ ABSL_FLAG(uint64_t, seed, 1, "seed of the world's random number generator");
 ABSL_FLAG(std::string, trace, "text", "trace format: text, json or none");
 ABSL_FLAG(int, requests, 4, "demo: number of requests to submit");
 ABSL_FLAG(bool, deep_checks, false, "run whole-world invariant checks after every event");
+ABSL_FLAG(std::string, profile, "dummy", "bench zc-tx: cost profile (nic or dummy)");
+ABSL_FLAG(int, family, 4, "bench zc-tx: address family, 4 or 6");
+ABSL_FLAG(int, size, 4000, "bench zc-tx: payload bytes per request (-s)");
+ABSL_FLAG(int, batch, 8, "bench zc-tx: requests per submission (-n)");
+ABSL_FLAG(int, mode, 2, "bench zc-tx: 0 copy, 1 zc, 2 zc with a fixed buffer, 3 mixed (-m)");
+ABSL_FLAG(bool, flush, false, "bench zc-tx: flush the notification slot with every zc send (-f)");
+ABSL_FLAG(bool, cork, false, "bench zc-tx: UDP_CORK around each batch (-c)");
+ABSL_FLAG(int, runtime_us, 2000, "bench: virtual run time per measurement, microseconds");
+ABSL_FLAG(bool, wall_clock, false, "bench: measure the simulator's own speed instead of virtual time");
 
 namespace zcsim::tools {
 namespace {
@@ -34,7 +46,10 @@ namespace {
 constexpr char kUsage[] =
     "zcsim: a deterministic simulation of the Linux zerocopy send path.\n"
     "usage: zcsim run FILE [--seed N] [--trace text|json|none] [--deep_checks]\n"
-    "       zcsim demo [--seed N] [--trace text|json|none] [--requests N]";
+    "       zcsim demo [--seed N] [--trace text|json|none] [--requests N]\n"
+    "       zcsim bench seed-tables [--runtime_us N]\n"
+    "       zcsim bench zc-tx [--profile nic|dummy] [--family 4|6] [--size N] [--batch N] [--mode 0..3]\n"
+    "                         [--flush] [--cork] [--runtime_us N] [--wall_clock]";
 
 int Usage(const std::string& problem) {
   std::fprintf(stderr, "zcsim: %s\n%s\n", problem.c_str(), kUsage);
@@ -75,6 +90,43 @@ int RunFile(const std::string& path) {
                static_cast<unsigned long long>(hash.records()), sim::FormatTime(sim.now()).c_str(),
                static_cast<unsigned long long>(hash.hash()));
   return report.code == scenario::kPassed ? 0 : 1;
+}
+
+int RunBench(const std::string& what) {
+  if (what == "seed-tables") {
+    const auto tables = bench::RunSeedTables(absl::GetFlag(FLAGS_runtime_us) * sim::kMicrosecond);
+    std::printf("%s", bench::FormatSeedTables(tables).c_str());
+    double worst = 0;
+    for (const auto& t : tables) {
+      for (const auto& r : t.rows) worst = std::max({worst, std::abs(r.gain_error[0]), std::abs(r.gain_error[1])});
+    }
+    std::printf("largest gain error: %.1f points (goal: 5)\n", worst);
+    return 0;
+  }
+  if (what != "zc-tx") return Usage(fmt::format("unknown benchmark '{}'", what));
+  const bench::CostProfile* profile = bench::FindProfile(absl::GetFlag(FLAGS_profile));
+  if (profile == nullptr) return Usage("--profile must be nic or dummy");
+  bench::ZcTxOptions o;
+  o.family = absl::GetFlag(FLAGS_family);
+  o.size = static_cast<uint32_t>(std::max(0, absl::GetFlag(FLAGS_size)));
+  o.batch = absl::GetFlag(FLAGS_batch);
+  const int mode = absl::GetFlag(FLAGS_mode);
+  if (mode < 0 || mode > 3) return Usage("--mode must be 0..3");
+  o.mode = static_cast<bench::Mode>(mode);
+  o.flush = absl::GetFlag(FLAGS_flush);
+  o.cork = absl::GetFlag(FLAGS_cork);
+  o.runtime = absl::GetFlag(FLAGS_runtime_us) * sim::kMicrosecond;
+  o.wall_clock = absl::GetFlag(FLAGS_wall_clock);
+  o.seed = absl::GetFlag(FLAGS_seed);
+  bench::ZcTxResult r;
+  std::string error;
+  if (!bench::RunZcTx(*profile, o, &r, &error)) return Usage(error);
+  std::printf("tx=%llu (MB=%llu), tx/s=%.0f (MB/s=%.0f), notifications=%llu, failed=%llu, %s %.6f s (%s profile)\n",
+              static_cast<unsigned long long>(r.requests), static_cast<unsigned long long>(r.bytes >> 20),
+              r.requests_per_second(), r.mb_per_second(), static_cast<unsigned long long>(r.notifications),
+              static_cast<unsigned long long>(r.failed), o.wall_clock ? "wall-clock" : "virtual", r.seconds,
+              profile->name.c_str());
+  return 0;
 }
 
 int RunDemo() {
@@ -119,6 +171,7 @@ int main(int argc, char** argv) {
   if (command == "run" && args.size() == 3) return zcsim::tools::RunFile(args[2]);
   if (command == "run") return zcsim::tools::Usage("run takes one scenario file");
   if (command == "demo" && args.size() == 2) return zcsim::tools::RunDemo();
+  if (command == "bench" && args.size() == 3) return zcsim::tools::RunBench(args[2]);
   if (command == "demo") return zcsim::tools::Usage("demo takes no arguments");
   return zcsim::tools::Usage(fmt::format("unknown command '{}'", command));
 }

@@ -310,6 +310,7 @@ void io_req_complete_post(IoKiocb* req) {
   for (IoKiocb* n : req->flushed_notifs) n->flushing_req = nullptr;  // our CQE comes now
   req->flushed_notifs.clear();
   req->cqe_posted = true;
+  if (req->is_notif) ctx->world->sim().costs().Charge(sim::Cost::kNotification);
   if (!(req->flags & REQ_F_CQE_SKIP)) io_fill_cqe(ctx, req->cqe, req);
   io_queue_next(req);
   io_free_req(req);
@@ -400,6 +401,7 @@ int io_uring_enter(IoRingCtx* ctx, unsigned to_submit, unsigned min_complete, un
     if (idx >= ctx->sq_entries) continue;  // an invalid index is dropped (sq_dropped)
     const io_uring_sqe sqe = ctx->sqes[idx];  // read once
     IoKiocb* req = io_alloc_req(ctx, *ctx->reqs);
+    ctx->world->sim().costs().Charge(sim::Cost::kRequest);
     const int err = io_init_req(ctx, req, sqe);
     TraceReq(req, "io_submit_sqe", "{} fd {} flags {:#x}{}", OpcodeName(sqe.opcode, ctx->world->era()), sqe.fd, sqe.flags,
                                                err != 0 ? fmt::format(": prep failed {}", net::ErrnoName(-err)) : "");
