@@ -3,6 +3,7 @@
 #ifndef ZCSIM_NET_HOST_H_
 #define ZCSIM_NET_HOST_H_
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -66,6 +67,25 @@ class Host {
   uint16_t PickEphemeralPort(int family);
   bool PortInUse(const InetAddr& addr) const;
 
+  // The host's one task: whether it is inside a system call, and what runs
+  // when it returns to user space (task_work, kernel/task_work.c).
+  bool task_in_kernel() const { return task_depth_ > 0; }
+  void AddReturnToUserHook(std::function<void()> hook) { return_to_user_.push_back(std::move(hook)); }
+  class TaskScope {
+   public:
+    explicit TaskScope(Host& h) : h_(h) { ++h_.task_depth_; }
+    ~TaskScope() {
+      if (--h_.task_depth_ == 0) {
+        for (auto& hook : h_.return_to_user_) hook();
+      }
+    }
+    TaskScope(const TaskScope&) = delete;
+    TaskScope& operator=(const TaskScope&) = delete;
+
+   private:
+    Host& h_;
+  };
+
   uint16_t NextIpId() { return ip_id_++; }
   uint32_t NextIpv6FragId() { return ipv6_frag_id_++; }
 
@@ -92,6 +112,8 @@ class Host {
   std::map<int, Sock*> fds_;
   int next_fd_ = 3;
   uint16_t ip_id_ = 1;
+  int task_depth_ = 0;
+  std::vector<std::function<void()>> return_to_user_;
   uint32_t ipv6_frag_id_ = 1;
   std::map<std::string, FragQueue> frag_queues_;
 };

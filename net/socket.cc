@@ -37,6 +37,7 @@ Sock* sockfd_lookup(Host* host, int fd) { return host->LookupFd(fd); }
 
 int sys_socket(Host* host, int family, int type, int protocol) {
   World::SyscallScope in_kernel(host->world());
+  Host::TaskScope task(*host);
   if (family != AF_INET && family != AF_INET6) return -EAFNOSUPPORT;
   if (type == SOCK_STREAM) return -EPROTONOSUPPORT;  // TCP arrives with its own issue
   if (type != SOCK_DGRAM) return -EINVAL;
@@ -57,6 +58,7 @@ int sys_socket(Host* host, int family, int type, int protocol) {
 
 int sys_bind(Host* host, int fd, const InetAddr& addr) {
   World::SyscallScope in_kernel(host->world());
+  Host::TaskScope task(*host);
   Sock* sk = sockfd_lookup(host, fd);
   if (sk == nullptr) return -EBADF;
   if (addr.family != sk->family) return sk->family == AF_INET ? -EAFNOSUPPORT : -EINVAL;
@@ -77,6 +79,7 @@ int sys_bind(Host* host, int fd, const InetAddr& addr) {
 
 int sys_connect(Host* host, int fd, const InetAddr& addr) {
   World::SyscallScope in_kernel(host->world());
+  Host::TaskScope task(*host);
   Sock* sk = sockfd_lookup(host, fd);
   if (sk == nullptr) return -EBADF;
   if (addr.family == AF_UNSPEC) {  // udp_disconnect()
@@ -99,6 +102,7 @@ int sys_connect(Host* host, int fd, const InetAddr& addr) {
 
 int sys_setsockopt(Host* host, int fd, int level, int optname, int val) {
   World::SyscallScope in_kernel(host->world());
+  Host::TaskScope task(*host);
   Sock* sk = sockfd_lookup(host, fd);
   if (sk == nullptr) return -EBADF;
   if (level == SOL_UDP) return udp_lib_setsockopt(sk, optname, val);
@@ -137,6 +141,7 @@ int sys_setsockopt(Host* host, int fd, int level, int optname, int val) {
 
 int sys_getsockopt(Host* host, int fd, int level, int optname, int* val) {
   World::SyscallScope in_kernel(host->world());
+  Host::TaskScope task(*host);
   Sock* sk = sockfd_lookup(host, fd);
   if (sk == nullptr) return -EBADF;
   if (level == SOL_UDP) return udp_lib_getsockopt(sk, optname, val);
@@ -223,6 +228,7 @@ int copy_msghdr_from_user(Host* host, uint64_t uaddr, UserMsg* out, unsigned* fl
 
 long sys_sendmsg(Host* host, int fd, const UserMsg& umsg, unsigned flags) {
   World::SyscallScope in_kernel(host->world());
+  Host::TaskScope task(*host);
   Sock* sk = sockfd_lookup(host, fd);
   if (sk == nullptr) return -EBADF;
   MsgHdr msg;
@@ -238,6 +244,7 @@ long sys_sendmsg(Host* host, int fd, const UserMsg& umsg, unsigned flags) {
 
 long sys_recvmsg(Host* host, int fd, RecvMsg* out, size_t len, unsigned flags) {
   World::SyscallScope in_kernel(host->world());
+  Host::TaskScope task(*host);
   Sock* sk = sockfd_lookup(host, fd);
   if (sk == nullptr) return -EBADF;
   *out = RecvMsg{};
@@ -246,6 +253,7 @@ long sys_recvmsg(Host* host, int fd, RecvMsg* out, size_t len, unsigned flags) {
 
 int sys_close(Host* host, int fd) {
   World::SyscallScope in_kernel(host->world());
+  Host::TaskScope task(*host);
   Sock* sk = sockfd_lookup(host, fd);
   if (sk == nullptr) return -EBADF;
   host->ReleaseFd(fd);

@@ -44,6 +44,10 @@ constexpr ErrnoEntry kErrnos[] = {
     {EISCONN, "EISCONN"},
     {ENOTCONN, "ENOTCONN"},
     {EHOSTUNREACH, "EHOSTUNREACH"},
+    {ECANCELED, "ECANCELED"},
+    {ETIME, "ETIME"},
+    {EIO, "EIO"},
+    {ENOSYS, "ENOSYS"},
 };
 
 }  // namespace

@@ -41,6 +41,7 @@ inline constexpr uint32_t REQ_F_NEED_CLEANUP = 1u << 5;
 inline constexpr uint32_t REQ_F_POLLED = 1u << 6;
 inline constexpr uint32_t REQ_F_PARTIAL_IO = 1u << 7;
 inline constexpr uint32_t REQ_F_NOWAIT = 1u << 8;
+inline constexpr uint32_t REQ_F_SKIP_LINK_CQES = 1u << 9;
 
 // issue_flags
 inline constexpr unsigned IO_URING_F_NONBLOCK = 1u << 0;
@@ -86,6 +87,8 @@ struct IoKiocb : sim::PoolNode {
   IoKiocb* zc_notif = nullptr;       // a zerocopy send's notifier (kept for checks)
   bool owner_cqe_posted = false;     // INV-12: the send's CQE came first
   bool owner_cqe_had_more = false;   // ... and said IORING_CQE_F_MORE
+  bool owner_cancelled = false;      // ... or was cancelled in a failed link
+  bool cancelled_in_link = false;    // completed by io_fail_links
   bool cqe_posted = false;           // INV-11: once
   const struct IoOpDef* def = nullptr;  // the opcode's handlers in this ring's era
   // v4 slot notifiers (io_uring/notif.c of the series): the generation's
@@ -177,6 +180,7 @@ struct IoRingCtx : sim::PoolNode {
   uint64_t overflow_flushed = 0;   // moved from the overflow list to the ring
   int notifs_live = 0;  // notifiers not yet completed (INV-16)
   bool dying = false;
+  bool tw_kick_pending = false;  // a task_work IPI is on its way
 };
 
 // The per-world io_uring state: pools and ids.

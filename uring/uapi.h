@@ -67,6 +67,9 @@ struct io_uring_notification_register_v4 {
   uint64_t resv3;
 };
 static_assert(sizeof(io_uring_notification_slot_v4) == 32 && sizeof(io_uring_notification_register_v4) == 32);
+// The 6.1 uapi header still carries the v4 structures: same layout.
+static_assert(sizeof(::io_uring_notification_slot) == sizeof(io_uring_notification_slot_v4) &&
+              sizeof(::io_uring_notification_register) == sizeof(io_uring_notification_register_v4));
 
 // io_uring/io_uring.h / rsrc.h limits.
 inline constexpr unsigned IORING_MAX_ENTRIES = 32768;

@@ -109,3 +109,62 @@ TEST(PosixApiTest, WaitingWithNothingToComeFailsClearly) {
 
 }  // namespace
 }  // namespace zcsim::api
+
+namespace zcsim::api {
+namespace {
+
+// The v4 liburing test's flow (test_send_flush): sends on slot 0, a flush,
+// and the seq of each generation.
+TEST(LiburingV4Test, SlotGenerationsCountUp) {
+  Sim sim(1);
+  sim.world().set_era(net::KernelEra::k6_0_rc3);
+  net::Host* a = sim.AddHost("a");
+  sim.AddDummy(a, "10.9.0.1/24", 9000);
+  struct io_uring ring;
+  ASSERT_EQ(io_uring_queue_init(32, &ring, 0), 0);
+  struct io_uring_notification_slot slots[2] = {{0xfffffff, {}}, {0x2, {}}};
+  ASSERT_EQ(io_uring_register_notifications(&ring, 2, slots), 0);
+  EXPECT_EQ(io_uring_register_notifications(&ring, 2, slots), -EBUSY);
+  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in dst{};
+  dst.sin_family = AF_INET;
+  dst.sin_port = htons(9);
+  inet_pton(AF_INET, "10.9.0.2", &dst.sin_addr);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&dst), sizeof(dst)), 0);
+  char* buf = static_cast<char*>(mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  for (int gen = 0; gen < 3; ++gen) {
+    io_uring_sqe* sqe = io_uring_get_sqe(&ring);
+    io_uring_prep_sendzc(sqe, fd, buf, 100, 0, 0, 0);
+    sqe->user_data = 1;
+    sqe = io_uring_get_sqe(&ring);
+    io_uring_prep_sendzc(sqe, fd, buf, 100, 0, 0, uring::IORING_RECVSEND_NOTIF_FLUSH_V4);
+    sqe->user_data = 2;
+    ASSERT_EQ(io_uring_submit(&ring), 2);
+    io_uring_cqe* cqe;
+    for (int want : {1, 2}) {  // 6.0-rc3: the requests' CQEs come first
+      ASSERT_EQ(io_uring_wait_cqe(&ring, &cqe), 0);
+      EXPECT_EQ(cqe->user_data, static_cast<uint64_t>(want));
+      EXPECT_EQ(cqe->res, 100);
+      io_uring_cqe_seen(&ring, cqe);
+    }
+    ASSERT_EQ(io_uring_wait_cqe(&ring, &cqe), 0);
+    EXPECT_EQ(cqe->user_data, 0xfffffffu) << "the slot's tag";
+    EXPECT_EQ(cqe->flags, static_cast<uint32_t>(gen)) << "the generation's seq";
+    io_uring_cqe_seen(&ring, cqe);
+  }
+  io_uring_sqe* sqe = io_uring_get_sqe(&ring);
+  io_uring_prep_notif_update(sqe, 0, 0, 3);  // beyond the two slots
+  sqe->user_data = 9;
+  ASSERT_EQ(io_uring_submit(&ring), 1);
+  io_uring_cqe* cqe;
+  ASSERT_EQ(io_uring_wait_cqe(&ring, &cqe), 0);
+  EXPECT_EQ(cqe->res, -EINVAL);
+  io_uring_cqe_seen(&ring, cqe);
+  EXPECT_EQ(io_uring_unregister_notifications(&ring), 0);
+  EXPECT_EQ(io_uring_unregister_notifications(&ring), -ENXIO);
+  io_uring_queue_exit(&ring);
+  EXPECT_TRUE(sim.simulator().checker().ok());
+}
+
+}  // namespace
+}  // namespace zcsim::api

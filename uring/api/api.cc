@@ -486,4 +486,36 @@ void io_uring_prep_sendmsg_zc(struct io_uring_sqe* sqe, int fd, const struct msg
   sqe->opcode = IORING_OP_SENDMSG_ZC;
 }
 
+int io_uring_register_notifications(struct io_uring* ring, unsigned nr, ::io_uring_notification_slot* slots) {
+  const uint64_t data = nr == 0 || slots == nullptr ? kUnmapped : PutScratch(slots, nr * sizeof(*slots));
+  const uring::io_uring_notification_register_v4 reg = {nr, 0, 0, data, 0};
+  return uring::io_uring_register(ring->ctx, uring::IORING_REGISTER_NOTIFIERS_V4, PutScratch(&reg, sizeof(reg)),
+                                  sizeof(reg));
+}
+
+int io_uring_unregister_notifications(struct io_uring* ring) {
+  return uring::io_uring_register(ring->ctx, uring::IORING_UNREGISTER_NOTIFIERS_V4, 0, 0);
+}
+
+void io_uring_prep_sendzc(struct io_uring_sqe* sqe, int sockfd, const void* buf, size_t len, int flags,
+                          unsigned slot_idx, unsigned zc_flags) {
+  PrepRw(uring::IORING_OP_SENDZC_V4, sqe, sockfd, buf, static_cast<unsigned>(len), 0);
+  sqe->msg_flags = static_cast<uint32_t>(flags);
+  sqe->ioprio = static_cast<uint16_t>(zc_flags);
+  sqe->addr_len = static_cast<uint16_t>(slot_idx);  // notification_idx: the u16 at offset 44
+}
+
+void io_uring_prep_sendzc_fixed(struct io_uring_sqe* sqe, int sockfd, const void* buf, size_t len, int flags,
+                                unsigned slot_idx, unsigned zc_flags, unsigned buf_idx) {
+  io_uring_prep_sendzc(sqe, sockfd, buf, len, flags, slot_idx, zc_flags);
+  sqe->ioprio |= IORING_RECVSEND_FIXED_BUF;
+  sqe->buf_index = static_cast<uint16_t>(buf_idx);
+}
+
+void io_uring_prep_notif_update(struct io_uring_sqe* sqe, uint64_t new_tag, unsigned offset, unsigned nr) {
+  PrepRw(uring::IORING_OP_RSRC_UPDATE_V4, sqe, -1, nullptr, nr, offset);
+  sqe->addr = new_tag;  // the tag itself, not a pointer
+  sqe->ioprio = uring::IORING_RSRC_UPDATE_NOTIF_V4;
+}
+
 }  // namespace zcsim::api

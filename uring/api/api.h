@@ -122,6 +122,17 @@ void io_uring_prep_send_zc_fixed(struct io_uring_sqe* sqe, int sockfd, const voi
 void io_uring_prep_sendmsg(struct io_uring_sqe* sqe, int fd, const struct msghdr* msg, unsigned flags);
 void io_uring_prep_sendmsg_zc(struct io_uring_sqe* sqe, int fd, const struct msghdr* msg, unsigned flags);
 inline void io_uring_sqe_set_data64(struct io_uring_sqe* sqe, uint64_t data) { sqe->user_data = data; }
+
+// The zc_v4 branch of liburing (the seed series' API; needs a Sim whose
+// world().set_era(net::KernelEra::kV4) or another slot era).
+// struct io_uring_notification_slot is still in the 6.1 uapi header.
+int io_uring_register_notifications(struct io_uring* ring, unsigned nr, ::io_uring_notification_slot* slots);
+int io_uring_unregister_notifications(struct io_uring* ring);
+void io_uring_prep_sendzc(struct io_uring_sqe* sqe, int sockfd, const void* buf, size_t len, int flags,
+                          unsigned slot_idx, unsigned zc_flags);
+void io_uring_prep_sendzc_fixed(struct io_uring_sqe* sqe, int sockfd, const void* buf, size_t len, int flags,
+                                unsigned slot_idx, unsigned zc_flags, unsigned buf_idx);
+void io_uring_prep_notif_update(struct io_uring_sqe* sqe, uint64_t new_tag, unsigned offset, unsigned nr);
 inline void io_uring_sqe_set_flags(struct io_uring_sqe* sqe, unsigned flags) { sqe->flags = static_cast<uint8_t>(flags); }
 
 }  // namespace zcsim::api
