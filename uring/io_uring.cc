@@ -239,6 +239,7 @@ Uring::Uring(net::World& world) : world_(world) {
   world.AddLockedVmSource([this](std::map<const net::UserStruct*, uint64_t>& pinned) {
     notifs_.ForEach([&](IoKiocb* n) {
       if (n->ctx->user != nullptr) pinned[n->ctx->user] += n->nd.account_pages;
+      if (n->mmp.user != nullptr) pinned[n->mmp.user] += n->mmp.num_pg;  // v4: mm_account_pinned_pages
     });
     rings_.ForEach([&](IoRingCtx* ctx) {
       if (ctx->user == nullptr) return;
