@@ -25,6 +25,7 @@ struct NicParams {
   sim::Time completion_delay = 4 * sim::kMicrosecond;  // DMA -> TX completion IRQ
   uint32_t napi_budget = 64;                        // completions reaped per poll
   sim::Time wire_latency = 1 * sim::kMicrosecond;   // to the link partner
+  uint64_t drop_packet = 0;                         // lose the N-th packet on the wire (0: none)
 };
 
 class Host {
@@ -97,6 +98,9 @@ class Host {
     std::vector<uint8_t> first_header;  // IP header of the first fragment
   };
   std::map<std::string, FragQueue>& frag_queues() { return frag_queues_; }
+  // TCP sockets with a connection (connecting, established, closing; the
+  // kernel's ehash) and listeners; children live here until accepted.
+  std::vector<Sock*>& tcp_socks() { return tcp_socks_; }
 
  private:
   void page_frag_release_silently();
@@ -116,6 +120,7 @@ class Host {
   std::vector<std::function<void()>> return_to_user_;
   uint32_t ipv6_frag_id_ = 1;
   std::map<std::string, FragQueue> frag_queues_;
+  std::vector<Sock*> tcp_socks_;
 };
 
 }  // namespace zcsim::net

@@ -6,6 +6,7 @@
 #include "net/checksum.h"
 #include "net/host.h"
 #include "net/ip_output.h"
+#include "net/tcp.h"
 #include "net/udp.h"
 #include "net/world.h"
 #include "sim/trace.h"
@@ -72,8 +73,13 @@ void ip_local_deliver(SkBuff* skb, NetDevice* dev) {
     if (!ParsePacket(bytes, &p)) return Drop(skb, dev, "malformed reassembly");
   }
   if (!dev->host->IsLocalAddress(p.dst)) return Drop(skb, dev, "not for this host (no forwarding)");
-  if (p.protocol != IPPROTO_UDP) return Drop(skb, dev, "no handler for this protocol");
   skb->network_header = static_cast<uint16_t>(skb->data);
+  if (p.protocol == IPPROTO_TCP) {
+    skb->transport_header = static_cast<uint16_t>(skb->data + (p.family == AF_INET6 ? kIpv6HdrLen : kIpHdrLen));
+    tcp_v4_rcv(skb, p);
+    return;
+  }
+  if (p.protocol != IPPROTO_UDP) return Drop(skb, dev, "no handler for this protocol");
   skb->transport_header = static_cast<uint16_t>(skb->data + p.payload_offset - kUdpHdrLen);
   udp_rcv(skb, p);
 }

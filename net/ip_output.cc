@@ -535,6 +535,47 @@ int ip_do_fragment(SkBuff* skb, NetDevice* dev) {
 
 }  // namespace
 
+int ip_queue_xmit(SkBuff* skb, NetDevice* dev, const InetAddr& saddr, const InetAddr& daddr, int protocol) {
+  const bool v6 = saddr.family == AF_INET6;
+  const uint32_t l4_len = skb->len;
+  skb->transport_header = static_cast<uint16_t>(skb->data);
+  uint8_t* th = skb_transport_header(skb);
+  const uint32_t check_at = protocol == IPPROTO_TCP ? 16 : 6;
+  put_be16(th + check_at, 0);
+  if (dev->features & (NETIF_F_HW_CSUM | (v6 ? NETIF_F_IPV6_CSUM : NETIF_F_IP_CSUM))) {
+    skb->ip_summed = CHECKSUM_PARTIAL;
+    skb->csum_start = skb->transport_header;
+    skb->csum_offset = static_cast<uint16_t>(check_at);
+    put_be16(th + check_at, static_cast<uint16_t>(~csum_fold(csum_pseudo(saddr, daddr, l4_len, protocol))));
+  } else {
+    std::vector<uint8_t> bytes = skb_bytes(skb);
+    put_be16(th + check_at, csum_magic(saddr, daddr, l4_len, protocol, csum_partial(bytes.data(), bytes.size(), 0)));
+    skb->ip_summed = CHECKSUM_NONE;
+  }
+  uint8_t* h = skb_push(skb, v6 ? kIpv6HdrLen : kIpHdrLen);
+  skb->network_header = static_cast<uint16_t>(skb->data);
+  skb->protocol = v6 ? ETH_P_IPV6 : ETH_P_IP;
+  if (v6) {
+    std::memset(h, 0, kIpv6HdrLen);
+    h[0] = 0x60;
+    put_be16(h + 4, static_cast<uint16_t>(l4_len));
+    h[6] = static_cast<uint8_t>(protocol);
+    h[7] = 64;
+    std::memcpy(h + 8, saddr.addr.data(), 16);
+    std::memcpy(h + 24, daddr.addr.data(), 16);
+  } else {
+    std::memset(h, 0, kIpHdrLen);
+    h[0] = 0x45;
+    put_be16(h + 4, dev->host->NextIpId());
+    put_be16(h + 6, IP_DF);
+    h[8] = 64;
+    h[9] = static_cast<uint8_t>(protocol);
+    std::memcpy(h + 12, saddr.addr.data(), 4);
+    std::memcpy(h + 16, daddr.addr.data(), 4);
+  }
+  return ip_send_skb(skb, dev);
+}
+
 void skb_set_owner_w_noacct(SkBuff* skb, Sock* sk) {
   // ip_do_fragment moves the head's charge to each fragment it sends.
   skb->sk = sk;

@@ -49,6 +49,10 @@ void ip_flush_pending_frames(Sock* sk);
 // ip_send_skb(): ip_local_out -> ip_output -> (ip_fragment) -> dev_queue_xmit.
 // 0, or a negative errno (-ENOBUFS for a qdisc drop).
 int ip_send_skb(SkBuff* skb, NetDevice* dev);
+// ip_queue_xmit() / inet6_csk_xmit(): puts the IP header in front of a
+// transport segment (at skb->data), fills the checksum (offloaded when the
+// device can) and sends it on `dev` from `saddr` to `daddr`.
+int ip_queue_xmit(SkBuff* skb, NetDevice* dev, const InetAddr& saddr, const InetAddr& daddr, int protocol);
 // Gives a fragment back to its socket's charge (ip_do_fragment fast path).
 void skb_set_owner_w_noacct(SkBuff* skb, Sock* sk);
 

@@ -139,8 +139,9 @@ void qdisc_run(NetDevice* dev) {
 }
 
 std::string PacketSummary::ToString() const {
-  std::string s = fmt::format("{} > {} proto {}", src.ToString(protocol == IPPROTO_UDP && !is_fragment),
-                              dst.ToString(protocol == IPPROTO_UDP && !is_fragment), protocol);
+  const bool ports = (protocol == IPPROTO_UDP || protocol == IPPROTO_TCP) && !is_fragment;
+  std::string s = fmt::format("{} > {} proto {}", src.ToString(ports), dst.ToString(ports), protocol);
+  if (protocol == IPPROTO_TCP) s += fmt::format(" seq {} ack {} flags {:#x} payload {}", tcp_seq, tcp_ack, tcp_flags, payload_len);
   if (is_fragment) s += fmt::format(" frag id {} off {}{}", ip_id, frag_offset, more_fragments ? " MF" : "");
   if (protocol == IPPROTO_UDP && (!is_fragment || frag_offset == 0)) s += fmt::format(" udp payload {}", payload_len);
   return s;
@@ -189,6 +190,19 @@ bool ParsePacket(const std::vector<uint8_t>& b, PacketSummary* out) {
     return false;
   }
   p.l4_len = static_cast<uint32_t>(b.size()) - l4;
+  if (p.protocol == IPPROTO_TCP && !p.is_fragment && p.l4_len >= 20) {
+    p.src.port = get_be16(&b[l4]);
+    p.dst.port = get_be16(&b[l4 + 2]);
+    p.tcp_seq = get_be32(&b[l4 + 4]);
+    p.tcp_ack = get_be32(&b[l4 + 8]);
+    const uint32_t doff = (b[l4 + 12] >> 4) * 4u;
+    p.tcp_flags = b[l4 + 13];
+    p.tcp_window = get_be16(&b[l4 + 14]);
+    if (doff < 20 || doff > p.l4_len) return false;
+    p.payload_offset = l4 + doff;
+    p.payload_len = p.l4_len - doff;
+    p.tcp_check_ok = csum_magic(p.src, p.dst, p.l4_len, IPPROTO_TCP, csum_partial(&b[l4], p.l4_len, 0)) == 0;
+  }
   if (p.protocol == IPPROTO_UDP && p.frag_offset == 0 && p.l4_len >= kUdpHdrLen) {
     p.src.port = get_be16(&b[l4]);
     p.dst.port = get_be16(&b[l4 + 2]);

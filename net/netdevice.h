@@ -62,6 +62,11 @@ struct PacketSummary {
   uint32_t payload_offset = 0;         // offset of the UDP payload (unfragmented/first)
   uint32_t payload_len = 0;            // UDP payload bytes in this packet
   uint16_t udp_check = 0;
+  uint32_t tcp_seq = 0;
+  uint32_t tcp_ack = 0;
+  uint8_t tcp_flags = 0;
+  uint16_t tcp_window = 0;
+  bool tcp_check_ok = false;
   bool udp_check_ok = false;           // only meaningful for a whole datagram
   std::string ToString() const;
 };

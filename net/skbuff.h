@@ -131,6 +131,13 @@ struct SkBuff : sim::PoolNode {
   UbufInfoMsgzc* cb_msgzc = nullptr;
   // skb->cb on receive: the sender's address and port (udp_skb_cb).
   InetAddr rx_src;
+  // struct tcp_skb_cb: the sequence space the skb covers, its flags, and
+  // when it was last sent (skb_mstamp_ns).
+  uint32_t seq = 0;
+  uint32_t end_seq = 0;
+  uint8_t tcp_flags = 0;
+  bool retransmitted = false;
+  sim::Time tx_time = 0;
 };
 
 inline constexpr uint16_t ETH_P_IP = 0x0800;

@@ -2,6 +2,7 @@
 #include "net/sock.h"
 
 #include "net/host.h"
+#include "net/tcp.h"
 #include "net/world.h"
 #include "sim/check.h"
 #include "sim/trace.h"
@@ -85,6 +86,7 @@ void sock_hold(Sock* sk) { ++sk->refcnt; }
 void sock_put(Sock* sk) {
   ZC_CHECK(sk->world->checker(), sk->refcnt > 0, "INV-7", sk->id, "sock_put below zero");
   if (--sk->refcnt == 0) {
+    tcp_destroy_sock(sk);
     // inet_sock_destruct(): the queues go with the last reference, which
     // an in-flight MSG_ZEROCOPY ubuf may hold long after close().
     for (auto* queue : {&sk->sk_receive_queue, &sk->sk_error_queue}) {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <functional>
 #include <vector>
 
@@ -72,6 +73,9 @@ struct Sock : sim::PoolNode {
   InetAddr daddr;  // connected peer
   bool bound = false;
   bool connected = false;  // sk_state == TCP_ESTABLISHED for UDP
+
+  // tcp_sock (TCP sockets only; shared_ptr so that sock.h needs no tcp.h)
+  std::shared_ptr<struct TcpSock> tcp;
 
   // udp_sock
   bool udp_corkflag = false;  // UDP_CORK

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "net/host.h"
+#include "net/tcp.h"
 #include "net/udp.h"
 #include "net/world.h"
 #include "sim/trace.h"
@@ -39,20 +40,26 @@ int sys_socket(Host* host, int family, int type, int protocol) {
   World::SyscallScope in_kernel(host->world());
   Host::TaskScope task(*host);
   if (family != AF_INET && family != AF_INET6) return -EAFNOSUPPORT;
-  if (type == SOCK_STREAM) return -EPROTONOSUPPORT;  // TCP arrives with its own issue
-  if (type != SOCK_DGRAM) return -EINVAL;
-  if (protocol != 0 && protocol != IPPROTO_UDP) return -EPROTONOSUPPORT;
+  if (type != SOCK_DGRAM && type != SOCK_STREAM) return -EINVAL;
+  const int proto = type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
+  if (protocol != 0 && protocol != proto) return -EPROTONOSUPPORT;
   World& world = host->world();
   Sock* sk = world.socks().New();
   sk->world = &world;
   sk->host = host;
   sk->family = family;
   sk->type = type;
-  sk->protocol = IPPROTO_UDP;
+  sk->protocol = proto;
   sk->sk_sndbuf = host->sysctl().wmem_default;
   sk->sk_rcvbuf = host->sysctl().rmem_default;
+  if (proto == IPPROTO_TCP) {
+    sk->tcp = std::make_shared<TcpSock>();
+    sk->sk_sndbuf = 16384;  // tcp_wmem[1]; tcp_sndbuf_expand() grows it once connected
+    sk->sk_rcvbuf = 131072;  // tcp_rmem[1]
+  }
   const int fd = host->InstallFd(sk);
-  TraceCall(host, sk, "socket", "{} udp -> fd {}", family == AF_INET6 ? "AF_INET6" : "AF_INET", fd);
+  TraceCall(host, sk, "socket", "{} {} -> fd {}", family == AF_INET6 ? "AF_INET6" : "AF_INET",
+            proto == IPPROTO_TCP ? "tcp" : "udp", fd);
   return fd;
 }
 
@@ -86,6 +93,12 @@ int sys_connect(Host* host, int fd, const InetAddr& addr) {
     sk->connected = false;
     sk->daddr = InetAddr{};
     return 0;
+  }
+  if (sk->protocol == IPPROTO_TCP) {  // inet_stream_connect()
+    if (addr.family != sk->family) return -EAFNOSUPPORT;
+    if (inet_autobind(sk) != 0) return -EAGAIN;
+    TraceCall(host, sk, "connect", "{} -> {}", sk->saddr.ToString(), addr.ToString());
+    return tcp_v4_connect(sk, addr);
   }
   // inet_dgram_connect(): autobind before the protocol looks at the address.
   if (inet_autobind(sk) != 0) return -EAGAIN;
@@ -162,8 +175,9 @@ int sys_getsockopt(Host* host, int fd, int level, int optname, int* val) {
 }
 
 long sock_sendmsg(Sock* sk, MsgHdr* msg) {
-  if (inet_autobind(sk) != 0) return -EAGAIN;
   const size_t len = iov_iter_count(&msg->msg_iter);
+  if (sk->protocol == IPPROTO_TCP) return tcp_sendmsg(sk, msg, len);
+  if (inet_autobind(sk) != 0) return -EAGAIN;
   return sk->family == AF_INET6 ? udpv6_sendmsg(sk, msg, len) : udp_sendmsg(sk, msg, len);
 }
 
@@ -248,7 +262,33 @@ long sys_recvmsg(Host* host, int fd, RecvMsg* out, size_t len, unsigned flags) {
   Sock* sk = sockfd_lookup(host, fd);
   if (sk == nullptr) return -EBADF;
   *out = RecvMsg{};
+  if (sk->protocol == IPPROTO_TCP && !(flags & MSG_ERRQUEUE)) return tcp_recvmsg(sk, out, len, flags);
   return udp_recvmsg(sk, out, len, flags);
+}
+
+int sys_listen(Host* host, int fd, int backlog) {
+  World::SyscallScope in_kernel(host->world());
+  Host::TaskScope task(*host);
+  Sock* sk = sockfd_lookup(host, fd);
+  if (sk == nullptr) return -EBADF;
+  if (sk->protocol != IPPROTO_TCP) return -EOPNOTSUPP;
+  TraceCall(host, sk, "listen", "{}", sk->saddr.ToString());
+  return tcp_listen(sk, backlog);
+}
+
+int sys_accept(Host* host, int fd) {
+  World::SyscallScope in_kernel(host->world());
+  Host::TaskScope task(*host);
+  Sock* sk = sockfd_lookup(host, fd);
+  if (sk == nullptr) return -EBADF;
+  if (sk->protocol != IPPROTO_TCP) return -EOPNOTSUPP;
+  int err;
+  Sock* child = tcp_accept(sk, &err);
+  if (child == nullptr) return err;
+  sock_hold(child);  // the new file's reference
+  const int nfd = host->InstallFd(child);
+  TraceCall(host, child, "accept", "fd {} from {}", nfd, child->daddr.ToString());
+  return nfd;
 }
 
 int sys_close(Host* host, int fd) {
@@ -258,6 +298,14 @@ int sys_close(Host* host, int fd) {
   if (sk == nullptr) return -EBADF;
   host->ReleaseFd(fd);
   TraceCall(host, sk, "close", "fd {}", fd);
+  if (sk->protocol == IPPROTO_TCP) {
+    // tcp_close(): queued data still goes out, then the FIN; the connection
+    // keeps its own reference until it is done.
+    sk->sock_dead = true;
+    tcp_close(sk);
+    sock_put(sk);
+    return 0;
+  }
   // udp_lib_close -> sk_common_release: udp_destroy_sock() marks the socket
   // dead and flushes a corked datagram; the queues are purged when the last
   // reference goes (sock_put -> inet_sock_destruct).

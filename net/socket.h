@@ -30,6 +30,9 @@ int sys_setsockopt(Host* host, int fd, int level, int optname, int val);
 int sys_getsockopt(Host* host, int fd, int level, int optname, int* val);
 long sys_sendmsg(Host* host, int fd, const UserMsg& msg, unsigned flags);
 long sys_recvmsg(Host* host, int fd, RecvMsg* out, size_t len, unsigned flags);
+int sys_listen(Host* host, int fd, int backlog);
+// accept(): the new connection's fd (blocks in virtual time), or -errno.
+int sys_accept(Host* host, int fd);
 int sys_close(Host* host, int fd);
 
 // The socket behind `fd`, or null.

@@ -177,11 +177,18 @@ void io_wq_submit_work(IoKiocb* req) {
       return;
     }
   }
-  const int ret = def->issue(req, IO_URING_F_UNLOCKED | IO_URING_F_NONBLOCK);
+  int ret = def->issue(req, IO_URING_F_UNLOCKED | IO_URING_F_NONBLOCK);
+  if (ret == -EAGAIN && def->pollout && !(req->flags & REQ_F_NOWAIT)) {
+    if (!net::sock_writeable(req->file)) {
+      io_arm_poll(req);  // IO_APOLL_OK: the poll re-issues it from task_work
+      return;
+    }
+    // IO_APOLL_READY: retry, blocking, in the worker; a second -EAGAIN (the
+    // v4 SENDZC refuses to run unlocked) fails the request.
+    ret = def->issue(req, IO_URING_F_UNLOCKED);
+  }
   if (ret == IOU_OK) {
     io_req_complete_post(req);
-  } else if (ret == -EAGAIN && def->pollout) {
-    io_arm_poll(req);
   } else {
     io_req_complete_failed(req, ret);
   }
@@ -209,6 +216,8 @@ int io_init_req(IoRingCtx* ctx, IoKiocb* req, const io_uring_sqe& sqe) {
   if (sqe_flags & IOSQE_IO_HARDLINK) req->flags |= REQ_F_LINK | REQ_F_HARDLINK;
   if (sqe_flags & IOSQE_ASYNC) req->flags |= REQ_F_FORCE_ASYNC;
   if (sqe_flags & IOSQE_CQE_SKIP_SUCCESS) req->flags |= REQ_F_CQE_SKIP;
+  if (sqe_flags & IOSQE_FIXED_FILE) req->flags |= REQ_F_FIXED_FILE;
+  if (sqe_flags & IOSQE_BUFFER_SELECT) req->flags |= REQ_F_BUFFER_SELECT;
   const IoOpDef* def = io_op_def(sqe.opcode, ctx->world->era());
   if (def == nullptr) {  // beyond the era's IORING_OP_LAST
     req->opcode = IORING_OP_NOP;
@@ -292,8 +301,10 @@ void io_fill_cqe(IoRingCtx* ctx, const Cqe& cqe, const IoKiocb* req) {
   ZC_TRACE(ctx->world->tracer(), "uring", full ? "io_cqring_event_overflow" : "io_fill_cqe")
       .Obj(req->id)
       .Obj(ctx->id, {{"cq_ready", ctx->cq_tail - ctx->cq_head}, {"overflow", static_cast<int64_t>(ctx->overflow_list.size())}})
-      .Msg("CQE user_data={} res={} flags={}{}{}", cqe.user_data, cqe.res, cqe.flags,
-           (cqe.flags & IORING_CQE_F_MORE) ? " MORE" : "", (cqe.flags & IORING_CQE_F_NOTIF) ? " NOTIF" : "");
+      .Msg("CQE user_data={} res={} flags={}{}", cqe.user_data, cqe.res, cqe.flags,
+           req->is_notif && req->slot >= 0 ? " (seq)"
+                                            : fmt::format("{}{}", (cqe.flags & IORING_CQE_F_MORE) ? " MORE" : "",
+                                                          (cqe.flags & IORING_CQE_F_NOTIF) ? " NOTIF" : ""));
 }
 
 void io_req_complete_post(IoKiocb* req) {

@@ -42,6 +42,8 @@ inline constexpr uint32_t REQ_F_POLLED = 1u << 6;
 inline constexpr uint32_t REQ_F_PARTIAL_IO = 1u << 7;
 inline constexpr uint32_t REQ_F_NOWAIT = 1u << 8;
 inline constexpr uint32_t REQ_F_SKIP_LINK_CQES = 1u << 9;
+inline constexpr uint32_t REQ_F_FIXED_FILE = 1u << 10;
+inline constexpr uint32_t REQ_F_BUFFER_SELECT = 1u << 11;
 
 // issue_flags
 inline constexpr unsigned IO_URING_F_NONBLOCK = 1u << 0;

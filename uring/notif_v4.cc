@@ -98,6 +98,9 @@ IoKiocb* io_alloc_notif_v4(IoRingCtx* ctx, IoRingCtx::NotifSlot* slot, int slot_
   notif->nd.uarg.world = ctx->world;
   notif->nd.uarg.container = notif;
   io_req_set_rsrc_node(notif, ctx);  // v4 patch 17: the generation pins the buffer table
+  // 6.0-rc1 binds every notifier to the allocating task (notif->task =
+  // current); v4 only when a flush comes from the task.
+  notif->task_set = ctx->world->era() >= net::KernelEra::k6_0_rc1;
   ++ctx->notifs_live;
   TraceSlot(notif, "io_alloc_notif", "slot {} generation {} (tag {:#x}) from {}", slot_index, notif->seq, notif->tag,
             source);
@@ -171,7 +174,13 @@ int io_notif_unregister(IoRingCtx* ctx) {
     slot.notif = nullptr;
     --notif->nd.uarg.refcnt;
     TraceSlot(notif, "io_notif_unregister", "slot {} flushed at unregister", notif->slot);
-    if (notif->nd.uarg.refcnt == 0) CompleteWhenFree(notif);
+    if (notif->nd.uarg.refcnt == 0) {
+      if (FixedOrdering(ctx)) {
+        CompleteWhenFree(notif);
+      } else {
+        io_notif_complete_v4(notif);  // io_notif_slot_flush(): inline when nothing holds it
+      }
+    }
   }
   ctx->notif_slots.clear();
   ctx->notifiers_registered = false;
@@ -208,6 +217,7 @@ int io_sendzc_v4(IoKiocb* req, unsigned issue_flags) {
   IoRingCtx* ctx = req->ctx;
   IoSrMsg& sr = req->sr;
   // Slots need uring_lock: never from io-wq (B19).
+  if (!(req->flags & REQ_F_POLLED) && (sr.flags & IORING_RECVSEND_POLL_FIRST)) return -EAGAIN;
   if (issue_flags & IO_URING_F_UNLOCKED) return -EAGAIN;
   if (req->slot < 0 || static_cast<size_t>(req->slot) >= ctx->notif_slots.size()) return -EINVAL;
   IoRingCtx::NotifSlot* slot = &ctx->notif_slots[static_cast<size_t>(req->slot)];
@@ -233,7 +243,6 @@ int io_sendzc_v4(IoKiocb* req, unsigned issue_flags) {
     msg.has_name = true;
     msg.namelen = sr.addr_len;
   }
-  if (!(req->flags & REQ_F_POLLED) && (sr.flags & IORING_RECVSEND_POLL_FIRST)) return -EAGAIN;
   unsigned flags = sr.msg_flags | MSG_ZEROCOPY;
   if (issue_flags & IO_URING_F_NONBLOCK) flags |= MSG_DONTWAIT;
   const long min_ret = (flags & MSG_WAITALL) ? static_cast<long>(sr.len) : 0;
@@ -246,6 +255,13 @@ int io_sendzc_v4(IoKiocb* req, unsigned issue_flags) {
       .Msg("slot {} seq {}: sock_sendmsg -> {}", req->slot, notif->seq, ret);
   if (ret < min_ret) {
     if (ret == -EAGAIN && (issue_flags & IO_URING_F_NONBLOCK)) return -EAGAIN;
+    if (ctx->world->era() == net::KernelEra::k6_0_rc1) {
+      // 6.0-rc1 completed a failed send without req_set_fail(): its link
+      // went on as if it had succeeded (B1, fixed by 5a848b7c9e5e).
+      req->cqe.res = static_cast<int32_t>(ret);
+      req->cqe.flags = 0;
+      return 0;
+    }
     return static_cast<int>(ret < 0 ? ret : -EAGAIN);  // failed: no flush (INV-14)
   }
   if (sr.flags & IORING_RECVSEND_NOTIF_FLUSH_V4) io_notif_slot_flush_submit(ctx, slot, issue_flags, req);
@@ -255,6 +271,7 @@ int io_sendzc_v4(IoKiocb* req, unsigned issue_flags) {
 }
 
 int io_rsrc_update_prep(IoKiocb* req, const io_uring_sqe* sqe) {
+  if (req->flags & (REQ_F_FIXED_FILE | REQ_F_BUFFER_SELECT)) return -EINVAL;
   if (sqe->rw_flags != 0 || sqe->splice_fd_in != 0) return -EINVAL;
   req->up_offset = static_cast<uint32_t>(sqe->off);
   req->up_nr = sqe->len;
@@ -267,8 +284,10 @@ int io_rsrc_update_prep(IoKiocb* req, const io_uring_sqe* sqe) {
 int io_rsrc_update(IoKiocb* req, unsigned issue_flags) {
   IoRingCtx* ctx = req->ctx;
   int ret = 0;
-  if (req->up_type != IORING_RSRC_UPDATE_NOTIF_V4) {
-    ret = -ENXIO;  // IORING_RSRC_UPDATE_FILES: no registered files in this model
+  if (req->up_type == IORING_RSRC_UPDATE_FILES_V4) {
+    ret = -ENXIO;  // no registered file table in this model
+  } else if (req->up_type != IORING_RSRC_UPDATE_NOTIF_V4) {
+    ret = -EINVAL;
   } else {
     const uint64_t end = uint64_t{req->up_offset} + req->up_nr;
     if (end > UINT32_MAX) {

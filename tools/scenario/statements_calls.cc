@@ -139,7 +139,7 @@ bool CompileSocket(Compiler& c, const Line& line, const Args& args, Step* step) 
     family = kind == "tcp4" ? AF_INET : AF_INET6;
     type = SOCK_STREAM;
   } else {
-    return c.Fail(args.pos[3].pos, fmt::format("unknown socket kind '{}' (udp4, udp6)", kind));
+    return c.Fail(args.pos[3].pos, fmt::format("unknown socket kind '{}' (udp4, udp6, tcp4, tcp6)", kind));
   }
   bool has;
   long expected;
@@ -365,6 +365,32 @@ bool CompileRecverr(Compiler& c, const Line& line, const Args& args, Step* step)
   return true;
 }
 
+bool CompileListenAccept(Compiler& c, const Line& line, const Args& args, Step* step) {
+  const bool listen = args.pos[0].text == "listen";
+  if (!c.NeedPositionals(line, args, listen ? 2 : 3, listen ? "listen SOCK [-> RESULT]" : "accept SOCK NEWNAME [-> ERRNO]") ||
+      !c.OnlyKeys(args, {}) || !c.KnownSock(args.pos[1])) {
+    return false;
+  }
+  bool has;
+  long expected;
+  if (!OptionalResult(c, args, &has, &expected)) return false;
+  const std::string sock = args.pos[1].text;
+  const std::string child = listen ? "" : args.pos[2].text;
+  if (!listen) {
+    if (c.socks.count(child)) return c.Fail(args.pos[2].pos, fmt::format("socket '{}' already exists", child));
+    if (!has || expected >= 0) c.socks.insert(child);
+  }
+  step->action = [listen, sock, child, has, expected](Env& env) -> std::optional<std::string> {
+    const SockHandle s = Handle(env, sock);
+    if (listen) return CheckResult(env, net::sys_listen(s.host, s.fd, 128), has, expected);
+    const int fd = net::sys_accept(s.host, s.fd);
+    if (fd >= 0) env.socks[child] = {s.host, fd};
+    if (has && expected >= 0) return fd >= 0 ? std::nullopt : CheckResult(env, fd, false, 0);
+    return CheckResult(env, fd, has, expected);
+  };
+  return true;
+}
+
 bool CompileClose(Compiler& c, const Line& line, const Args& args, Step* step) {
   if (!c.NeedPositionals(line, args, 2, "close SOCK [-> RESULT]") || !c.OnlyKeys(args, {}) || !c.KnownSock(args.pos[1])) {
     return false;
@@ -386,7 +412,8 @@ bool IsMemoryVerb(const std::string& verb) { return verb == "map" || verb == "wr
 
 bool IsCallVerb(const std::string& verb) {
   return verb == "socket" || verb == "setsockopt" || verb == "getsockopt" || verb == "bind" || verb == "connect" ||
-         verb == "send" || verb == "sendto" || verb == "sendmsg" || verb == "recv" || verb == "recverr" || verb == "close";
+         verb == "send" || verb == "sendto" || verb == "sendmsg" || verb == "recv" || verb == "recverr" || verb == "close" ||
+         verb == "listen" || verb == "accept";
 }
 
 bool CompileMemory(Compiler& c, const Line& line, const Args& args, Step* step) {
@@ -404,6 +431,7 @@ bool CompileCall(Compiler& c, const Line& line, const Args& args, Step* step) {
   if (verb == "recv") return CompileRecv(c, line, args, step);
   if (verb == "recverr") return CompileRecverr(c, line, args, step);
   if (verb == "close") return CompileClose(c, line, args, step);
+  if (verb == "listen" || verb == "accept") return CompileListenAccept(c, line, args, step);
   return CompileSend(c, line, args, step);
 }
 

@@ -241,6 +241,15 @@ bool CompileNotifiers(Compiler& c, const Line& line, const Args& args, Step* ste
   return true;
 }
 
+// The largest value an SQE field named in a scenario can hold, so a value
+// that would be truncated is rejected when the file is read.
+uint64_t SqeFieldMax(const std::string& key) {
+  if (key == "buf_index" || key == "addr_len" || key == "slot" || key == "pad3") return UINT16_MAX;
+  if (key == "len" || key == "file_index" || key == "nr") return UINT32_MAX;
+  if (key == "opcode") return UINT8_MAX;
+  return UINT64_MAX;
+}
+
 bool CompileSqe(Compiler& c, const Line& line, const Args& args, Step* step) {
   if (!c.NeedPositionals(line, args, 3, "sqe RING OP [fd=SOCK] [buf=RANGE|iov=IOVECS] [dest=ADDR] [user_data=N] [flags=IOSQE_...] [ioprio=FIXED_BUF|...] [buf_index=N] [msg_flags=...]") ||
       !c.NoResult(args) ||
@@ -286,7 +295,7 @@ bool CompileSqe(Compiler& c, const Line& line, const Args& args, Step* step) {
       if (!c.Take(ParseFlags(w, kMsgFlags), &v)) return false;
       s.set["msg_flags"] = v;
     } else {
-      if (!c.Take(ParseUint(w, UINT64_MAX), &v)) return false;
+      if (!c.Take(ParseUint(w, SqeFieldMax(key)), &v)) return false;
       s.set[key] = v;
     }
   }
@@ -357,7 +366,7 @@ bool CompileSqe(Compiler& c, const Line& line, const Args& args, Step* step) {
       if (key == "pad3") sqe.__pad3[0] = static_cast<uint16_t>(v);
       if (key == "file_index") sqe.file_index = static_cast<uint32_t>(v);
       if (key == "opcode") sqe.opcode = static_cast<uint8_t>(v);
-      if (key == "slot") sqe.addr_len = static_cast<uint16_t>(v);  // v4 notification_idx (offset 44)
+      if (key == "slot") sqe.addr_len = static_cast<uint16_t>(v);  // v4 notification_idx (offset 44), u16
       if (key == "off") sqe.off = v;
       if (key == "nr") sqe.len = static_cast<uint32_t>(v);
       if (key == "tag") sqe.addr = v;

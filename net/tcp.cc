@@ -1,0 +1,639 @@
+// TCP, first slice (see tcp.h): connection handling, sendmsg with
+// zerocopy, output of clones, ACK processing and retransmission, recvmsg.
+#include "net/tcp.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "net/checksum.h"
+#include "net/datagram.h"
+#include "net/host.h"
+#include "net/ip_output.h"
+#include "net/msg_zerocopy.h"
+#include "net/world.h"
+#include "sim/check.h"
+#include "sim/trace.h"
+
+namespace zcsim::net {
+namespace {
+
+bool before(uint32_t a, uint32_t b) { return static_cast<int32_t>(a - b) < 0; }
+bool after(uint32_t a, uint32_t b) { return before(b, a); }
+
+TcpSock* tp(Sock* sk) { return sk->tcp.get(); }
+
+template <typename... Args>
+void TraceTcp(Sock* sk, const char* func, fmt::format_string<Args...> format, Args&&... args) {
+  if (!sk->world->tracer().enabled()) return;
+  TcpSock* t = tp(sk);
+  ZC_TRACE(sk->world->tracer(), "tcp", func)
+      .Obj(sk->id, {{"snd_una", t->snd_una}, {"snd_nxt", t->snd_nxt}, {"rcv_nxt", t->rcv_nxt},
+                    {"cwnd", t->cwnd}, {"wmem_queued", t->sk_wmem_queued}})
+      .Msg(format, std::forward<Args>(args)...);
+}
+
+void SetState(Sock* sk, TcpState s) {
+  TraceTcp(sk, "tcp_set_state", "{} -> {}", TcpStateName(tp(sk)->state), TcpStateName(s));
+  tp(sk)->state = s;
+}
+
+// tcp_stream_alloc_skb(): an skb with room for the headers, charged to the
+// socket's queue.
+SkBuff* tcp_stream_alloc_skb(Sock* sk, uint32_t size) {
+  SkBuff* skb = alloc_skb(*sk->world, MAX_TCP_HEADER + size, "tcp_stream_alloc_skb");
+  skb_reserve(skb, MAX_TCP_HEADER);
+  skb->sk = sk;  // no destructor: the queue charge is sk_wmem_queued
+  tp(sk)->sk_wmem_queued += skb->truesize;
+  return skb;
+}
+
+void tcp_free_queued(Sock* sk, SkBuff* skb) {
+  tp(sk)->sk_wmem_queued -= skb->truesize;
+  skb->sk = nullptr;
+  consume_skb(skb);
+}
+
+// Builds the TCP header of a segment in front of skb->data and sends it.
+void TransmitSegment(Sock* sk, SkBuff* skb, uint32_t seq, uint8_t flags) {
+  TcpSock* t = tp(sk);
+  uint8_t* th = skb_push(skb, kTcpHdrLen);
+  std::memset(th, 0, kTcpHdrLen);
+  put_be16(th, sk->saddr.port);
+  put_be16(th + 2, sk->daddr.port);
+  put_be32(th + 4, seq);
+  put_be32(th + 8, (flags & TCPHDR_ACK) ? t->rcv_nxt : 0);
+  th[12] = static_cast<uint8_t>((kTcpHdrLen / 4) << 4);
+  th[13] = flags;
+  put_be16(th + 14, 65535);  // our receive window (no window scaling modelled)
+  ip_queue_xmit(skb, sk->cork.dev, sk->cork.saddr, sk->daddr, IPPROTO_TCP);
+}
+
+void tcp_send_ack(Sock* sk) {
+  SkBuff* skb = alloc_skb(*sk->world, MAX_TCP_HEADER, "tcp_send_ack");
+  skb_reserve(skb, MAX_TCP_HEADER);
+  TraceTcp(sk, "tcp_send_ack", "ack {}", tp(sk)->rcv_nxt);
+  TransmitSegment(sk, skb, tp(sk)->snd_nxt, TCPHDR_ACK);
+}
+
+void ArmRto(Sock* sk);
+
+// __tcp_transmit_skb(): a clone goes out (the original stays queued for
+// retransmission); if an earlier clone is still in flight, a copy.
+void tcp_transmit_skb(Sock* sk, SkBuff* skb) {
+  SkBuff* tx = skb_cloned(skb) ? pskb_copy(skb, MAX_TCP_HEADER) : skb_clone(skb);
+  if (tx == nullptr) return;
+  skb_set_owner_w(tx, sk);  // the clone is charged to sk_wmem_alloc until the device frees it
+  skb->tx_time = sk->world->now();
+  TransmitSegment(sk, tx, skb->seq, skb->tcp_flags);
+}
+
+// tcp_write_xmit(): sends queued segments while the windows allow.
+void tcp_write_xmit(Sock* sk) {
+  TcpSock* t = tp(sk);
+  while (!t->write_queue.empty()) {
+    SkBuff* skb = t->write_queue.front();
+    if (t->rtx_queue.size() >= t->cwnd) break;                 // congestion window (segments)
+    if (after(skb->end_seq, t->snd_una + t->snd_wnd)) break;  // receive window
+    t->write_queue.pop_front();
+    t->rtx_queue.push_back(skb);
+    t->snd_nxt = skb->end_seq;
+    TraceTcp(sk, "tcp_write_xmit", "segment [{}, {}) {} bytes", skb->seq, skb->end_seq, skb->len);
+    tcp_transmit_skb(sk, skb);
+  }
+  if (!t->rtx_queue.empty() && !t->rto_timer.valid()) ArmRto(sk);
+}
+
+void OnRto(Sock* sk) {
+  TcpSock* t = tp(sk);
+  t->rto_timer = sim::EventHandle{};
+  if (t->rtx_queue.empty()) return;
+  SkBuff* skb = t->rtx_queue.front();
+  ++t->retransmits;
+  ++t->backoff;
+  t->ssthresh = std::max<uint32_t>(t->cwnd / 2, 2);
+  t->cwnd = 1;
+  skb->retransmitted = true;
+  TraceTcp(sk, "tcp_retransmit_timer", "retransmit [{}, {}) after {}", skb->seq, skb->end_seq,
+           sim::FormatDuration(t->rto));
+  tcp_transmit_skb(sk, skb);
+  t->rto = std::min<sim::Time>(t->rto * 2, 120 * sim::kSecond);
+  ArmRto(sk);
+}
+
+void ArmRto(Sock* sk) {
+  TcpSock* t = tp(sk);
+  if (t->rto_timer.valid()) sk->world->sim().scheduler().Cancel(t->rto_timer);
+  t->rto_timer = sk->world->sim().scheduler().After(t->rto, "tcp_retransmit_timer", [sk] { OnRto(sk); });
+}
+
+void StopRto(Sock* sk) {
+  TcpSock* t = tp(sk);
+  if (t->rto_timer.valid()) sk->world->sim().scheduler().Cancel(t->rto_timer);
+  t->rto_timer = sim::EventHandle{};
+}
+
+// tcp_clean_rtx_queue(): frees what the cumulative ACK covers. An skb whose
+// clone the device still holds keeps its data (and ubuf) until both go.
+void tcp_clean_rtx_queue(Sock* sk, uint32_t ack) {
+  TcpSock* t = tp(sk);
+  while (!t->rtx_queue.empty()) {
+    SkBuff* skb = t->rtx_queue.front();
+    if (after(skb->end_seq, ack)) break;  // partly acknowledged: kept whole (no tcp_trim_head yet)
+    t->rtx_queue.pop_front();
+    if (!skb->retransmitted) {
+      // RFC 6298 from one sample: rto = srtt + 4 * rttvar, at least 200 ms.
+      const sim::Time rtt = sk->world->now() - skb->tx_time;
+      t->rto = std::max(TCP_RTO_MIN, 3 * rtt);
+    }
+    if (t->cwnd < t->ssthresh) ++t->cwnd;  // slow start
+    TraceTcp(sk, "tcp_clean_rtx_queue", "[{}, {}) acknowledged", skb->seq, skb->end_seq);
+    tcp_free_queued(sk, skb);
+  }
+  t->backoff = 0;
+  if (t->rtx_queue.empty()) {
+    StopRto(sk);
+  } else {
+    ArmRto(sk);
+  }
+}
+
+// tcp_sndbuf_expand(): room for two initial windows of full segments.
+void tcp_sndbuf_expand(Sock* sk) {
+  uint32_t per_mss = SKB_TRUESIZE(tp(sk)->mss + MAX_TCP_HEADER);
+  uint32_t p2 = 1;
+  while (p2 < per_mss) p2 <<= 1;
+  sk->sk_sndbuf = std::max<int>(sk->sk_sndbuf, static_cast<int>(2 * 10 * p2));
+}
+
+void InitConnection(Sock* sk, NetDevice* dev, const InetAddr& saddr) {
+  TcpSock* t = tp(sk);
+  sk->cork.dev = dev;
+  sk->cork.saddr = saddr;
+  sk->cork.saddr.port = sk->saddr.port;
+  t->mss = dev->mtu - (sk->family == AF_INET6 ? kIpv6HdrLen : kIpHdrLen) - kTcpHdrLen;
+  const uint32_t iss = static_cast<uint32_t>(sk->world->sim().rng().Next());  // secure_tcp_seq()
+  t->snd_una = t->snd_nxt = t->write_seq = iss;
+}
+
+// Sends the SYN or SYN-ACK as a queued, retransmittable segment.
+void SendSyn(Sock* sk, uint8_t flags) {
+  TcpSock* t = tp(sk);
+  SkBuff* skb = tcp_stream_alloc_skb(sk, 0);
+  skb->seq = t->write_seq;
+  skb->end_seq = t->write_seq + 1;
+  skb->tcp_flags = flags;
+  t->write_seq += 1;
+  t->write_queue.push_back(skb);
+  tcp_write_xmit(sk);
+}
+
+void RemoveFromHash(Sock* sk) {
+  auto& v = sk->host->tcp_socks();
+  v.erase(std::remove(v.begin(), v.end(), sk), v.end());
+}
+
+void Finish(Sock* sk) {
+  if (tp(sk)->state == TcpState::kClosed) return;
+  SetState(sk, TcpState::kClosed);
+  StopRto(sk);
+  RemoveFromHash(sk);
+  sock_put(sk);  // the connection's reference
+}
+
+Sock* Lookup(Host* host, const PacketSummary& p) {
+  Sock* listener = nullptr;
+  for (Sock* sk : host->tcp_socks()) {
+    if (sk->family != p.dst.family || sk->saddr.port != p.dst.port) continue;
+    if (tp(sk)->state == TcpState::kListen) {
+      if (listener == nullptr) listener = sk;
+      continue;
+    }
+    if (sk->daddr == p.src && (sk->saddr.is_any() || sk->saddr.SameHost(p.dst))) return sk;
+  }
+  return listener;
+}
+
+void ListenerRcv(Sock* lsk, SkBuff* skb, const PacketSummary& p) {
+  if (!(p.tcp_flags & TCPHDR_SYN) || (p.tcp_flags & TCPHDR_ACK)) {
+    kfree_skb(skb, "TCP: not a SYN for a listener");
+    return;
+  }
+  World& world = *lsk->world;
+  Sock* child = world.socks().New();
+  child->world = &world;
+  child->host = lsk->host;
+  child->family = lsk->family;
+  child->type = SOCK_STREAM;
+  child->protocol = IPPROTO_TCP;
+  child->sk_sndbuf = 16384;  // tcp_wmem[1]
+  child->sk_rcvbuf = 131072;
+  child->sock_zerocopy = lsk->sock_zerocopy;
+  child->tcp = std::make_shared<TcpSock>();
+  child->saddr = p.dst;
+  child->daddr = p.src;
+  child->bound = child->connected = true;
+  NetDevice* dev;
+  InetAddr saddr;
+  if (child->host->RouteOutput(p.src, &dev, &saddr) != 0) {
+    kfree_skb(skb, "TCP: no route back");
+    world.socks().Retire(child);
+    return;
+  }
+  InitConnection(child, dev, p.dst);
+  tp(child)->rcv_nxt = p.tcp_seq + 1;
+  tp(child)->listener = lsk;
+  child->host->tcp_socks().push_back(child);
+  TraceTcp(child, "tcp_conn_request", "SYN from {}", p.src.ToString());
+  SetState(child, TcpState::kSynRecv);
+  consume_skb(skb);
+  SendSyn(child, TCPHDR_SYN | TCPHDR_ACK);
+}
+
+// tcp_ack(): the sender's half of an incoming segment.
+void tcp_ack(Sock* sk, const PacketSummary& p) {
+  TcpSock* t = tp(sk);
+  if (!(p.tcp_flags & TCPHDR_ACK)) return;
+  t->snd_wnd = p.tcp_window;
+  if (after(p.tcp_ack, t->snd_una) && !after(p.tcp_ack, t->snd_nxt)) {
+    t->snd_una = p.tcp_ack;
+    tcp_clean_rtx_queue(sk, p.tcp_ack);
+    sk_write_space(sk);
+    ++sk->wakeups;  // sk_stream_write_space(): waiters for memory re-check
+  }
+}
+
+// The receiver's half: in-order data is queued and acknowledged at once;
+// anything else draws a duplicate ACK.
+void tcp_data_queue(Sock* sk, SkBuff* skb, const PacketSummary& p) {
+  TcpSock* t = tp(sk);
+  const bool fin = p.tcp_flags & TCPHDR_FIN;
+  if (p.payload_len == 0 && !fin) {
+    consume_skb(skb);
+    return;
+  }
+  if (p.tcp_seq != t->rcv_nxt) {
+    ++t->dup_acks_sent;
+    TraceTcp(sk, "tcp_data_queue", "out of order seq {} (expected {}): dropped, duplicate ACK", p.tcp_seq, t->rcv_nxt);
+    kfree_skb(skb, "TCP: out of order");
+    tcp_send_ack(sk);
+    return;
+  }
+  t->rcv_nxt += p.payload_len + (fin ? 1 : 0);
+  if (p.payload_len > 0) {
+    skb_pull(skb, p.payload_offset);
+    skb->sk = sk;
+    skb->destructor = SkbDestructor::kSockRfree;
+    sk->sk_rmem_alloc += skb->truesize;
+    sk->sk_receive_queue.push_back(skb);
+    ++sk->in_datagrams;
+    TraceTcp(sk, "tcp_data_queue", "{} bytes queued", p.payload_len);
+  } else {
+    consume_skb(skb);
+  }
+  if (fin) {
+    t->fin_received = true;
+    if (t->state == TcpState::kEstablished) SetState(sk, TcpState::kCloseWait);
+  }
+  tcp_send_ack(sk);
+  if (fin && t->state == TcpState::kFinWait2) Finish(sk);
+}
+
+}  // namespace
+
+const char* TcpStateName(TcpState s) {
+  switch (s) {
+    case TcpState::kClosed:
+      return "CLOSED";
+    case TcpState::kListen:
+      return "LISTEN";
+    case TcpState::kSynSent:
+      return "SYN_SENT";
+    case TcpState::kSynRecv:
+      return "SYN_RECV";
+    case TcpState::kEstablished:
+      return "ESTABLISHED";
+    case TcpState::kFinWait1:
+      return "FIN_WAIT1";
+    case TcpState::kFinWait2:
+      return "FIN_WAIT2";
+    case TcpState::kCloseWait:
+      return "CLOSE_WAIT";
+    case TcpState::kLastAck:
+      return "LAST_ACK";
+    case TcpState::kTimeWait:
+      return "TIME_WAIT";
+  }
+  return "?";
+}
+
+int tcp_v4_connect(Sock* sk, const InetAddr& daddr) {
+  TcpSock* t = tp(sk);
+  if (t->state != TcpState::kClosed) return t->state == TcpState::kEstablished ? -EISCONN : -EALREADY;
+  NetDevice* dev;
+  InetAddr saddr;
+  const int err = sk->host->RouteOutput(daddr, &dev, &saddr);
+  if (err != 0) return err;
+  sk->daddr = daddr;
+  sk->connected = true;
+  InitConnection(sk, dev, saddr);
+  sock_hold(sk);  // the connection's reference, dropped when it closes
+  sk->host->tcp_socks().push_back(sk);
+  SetState(sk, TcpState::kSynSent);
+  SendSyn(sk, TCPHDR_SYN);
+  // A blocking connect sleeps until the handshake completes.
+  if (!sk->world->WaitFor([sk] { return tp(sk)->state != TcpState::kSynSent || sk->sk_err != 0; })) return -ETIMEDOUT;
+  if (sk->sk_err != 0) return -sk->sk_err;
+  return 0;
+}
+
+int tcp_listen(Sock* sk, int backlog) {
+  (void)backlog;
+  if (!sk->bound) return -EINVAL;  // inet_listen autobinds in the kernel; bind first here
+  if (tp(sk)->state != TcpState::kClosed && tp(sk)->state != TcpState::kListen) return -EINVAL;
+  if (tp(sk)->state == TcpState::kClosed) {
+    sock_hold(sk);
+    sk->host->tcp_socks().push_back(sk);
+  }
+  SetState(sk, TcpState::kListen);
+  return 0;
+}
+
+Sock* tcp_accept(Sock* sk, int* err) {
+  TcpSock* t = tp(sk);
+  if (t->state != TcpState::kListen) {
+    *err = -EINVAL;
+    return nullptr;
+  }
+  if (!sk->world->WaitFor([t] { return !t->accept_queue.empty(); })) {
+    *err = -EAGAIN;
+    return nullptr;
+  }
+  Sock* child = t->accept_queue.front();
+  t->accept_queue.pop_front();
+  tp(child)->listener = nullptr;
+  *err = 0;
+  return child;
+}
+
+long tcp_sendmsg(Sock* sk, MsgHdr* msg, size_t size) {
+  World& world = *sk->world;
+  TcpSock* t = tp(sk);
+  const unsigned flags = msg->msg_flags;
+  UbufInfo* uarg = nullptr;
+  bool zc = false;
+  sk->owned_by_user = true;  // lock_sock()
+  if ((flags & MSG_ZEROCOPY) && size > 0) {
+    if (msg->msg_ubuf != nullptr) {
+      uarg = msg->msg_ubuf;
+      net_zcopy_get(uarg);  // the datapath reference (6.0-6.4)
+      zc = sk->cork.dev != nullptr && (sk->cork.dev->features & NETIF_F_SG);
+    } else if (sk->sock_zerocopy) {
+      SkBuff* tail = t->write_queue.empty() ? nullptr : t->write_queue.back();
+      uarg = msg_zerocopy_realloc(sk, size, tail != nullptr ? skb_zcopy(tail) : nullptr);
+      if (uarg == nullptr) {
+        sk->owned_by_user = false;
+        return -ENOBUFS;
+      }
+      zc = sk->cork.dev != nullptr && (sk->cork.dev->features & NETIF_F_SG);
+      if (!zc) uarg_to_msgzc(uarg)->zerocopy = false;
+    }
+  }
+  long err = 0;
+  size_t copied = 0;
+  if (t->state != TcpState::kEstablished && t->state != TcpState::kCloseWait) {
+    err = t->state == TcpState::kClosed || t->state == TcpState::kListen ? -EPIPE : -ENOTCONN;
+  }
+  while (err == 0 && iov_iter_count(&msg->msg_iter) > 0) {
+    SkBuff* skb = t->write_queue.empty() ? nullptr : t->write_queue.back();
+    int64_t copy = skb != nullptr && !(skb->tcp_flags & (TCPHDR_SYN | TCPHDR_FIN)) ? int64_t{t->mss} - skb->len : 0;
+    bool new_segment = copy <= 0;
+    for (;;) {
+      if (new_segment) {
+        if (t->sk_wmem_queued >= sk->sk_sndbuf) break;  // wait_for_space
+        skb = tcp_stream_alloc_skb(sk, 0);
+        skb->seq = skb->end_seq = t->write_seq;
+        skb->tcp_flags = TCPHDR_ACK;
+        t->write_queue.push_back(skb);
+        copy = t->mss;
+        new_segment = false;
+      }
+      copy = std::min<int64_t>(copy, static_cast<int64_t>(iov_iter_count(&msg->msg_iter)));
+      if (!zc) {
+        PageFrag* pfrag = &sk->host->task_frag();
+        skb_page_frag_refill(sk->host->mm(), 32, pfrag);
+        int i = skb->shinfo->nr_frags;
+        const SkbFrag* last = i > 0 ? &skb->shinfo->frags[i - 1] : nullptr;
+        const bool merge = last != nullptr && last->page == pfrag->page && last->offset + last->len == pfrag->offset;
+        if (!merge && i >= MAX_SKB_FRAGS) {
+          new_segment = true;
+          continue;
+        }
+        copy = std::min<int64_t>(copy, pfrag->size - pfrag->offset);
+        if (skb->shinfo->flags & SKBFL_PURE_ZEROCOPY) {
+          // tcp_downgrade_zcopy_pure(): mixed from now on.
+          skb->shinfo->flags &= static_cast<uint8_t>(~SKBFL_PURE_ZEROCOPY);
+        }
+        skb_zcopy_downgrade_managed(skb);
+        world.sim().costs().Charge(sim::Cost::kCopyByte, static_cast<uint64_t>(copy));
+        if (copy_from_iter(pfrag->page->bytes + pfrag->offset, static_cast<size_t>(copy), &msg->msg_iter) !=
+            static_cast<size_t>(copy)) {
+          err = -EFAULT;
+          break;
+        }
+        if (merge) {
+          skb->shinfo->frags[i - 1].len += static_cast<uint32_t>(copy);
+        } else {
+          skb_fill_page_desc(skb, i, pfrag->page, pfrag->offset, static_cast<uint32_t>(copy));
+          pfrag->page->mm->get_page(pfrag->page, "tcp page_frag");
+        }
+        pfrag->offset += static_cast<uint32_t>(copy);
+        skb->len += static_cast<uint32_t>(copy);
+        skb->data_len += static_cast<uint32_t>(copy);
+        skb->truesize += static_cast<uint32_t>(copy);
+        t->sk_wmem_queued += copy;
+      } else {
+        if (skb->len == 0) skb->shinfo->flags |= SKBFL_PURE_ZEROCOPY;
+        // skb_zerocopy_iter_stream(): one ubuf per skb (INV-2).
+        UbufInfo* orig = skb_zcopy(skb);
+        if (orig != nullptr && orig != uarg) {
+          new_segment = true;  // -EEXIST
+          continue;
+        }
+        const uint32_t before_len = skb->len;
+        const uint32_t before_truesize = skb->truesize;
+        const int e = __zerocopy_sg_from_iter(msg, sk, skb, &msg->msg_iter, static_cast<size_t>(copy));
+        t->sk_wmem_queued += skb->truesize - before_truesize;
+        if (e == -EFAULT || (e == -EMSGSIZE && skb->len == before_len)) {
+          if (e == -EMSGSIZE) {
+            new_segment = true;
+            continue;
+          }
+          err = e;
+          break;
+        }
+        skb_zcopy_set(skb, uarg, nullptr);
+        copy = skb->len - before_len;
+      }
+      break;
+    }
+    if (err != 0) break;
+    if (new_segment) {
+      // Out of send buffer: push what we have, then wait (or give up).
+      tcp_write_xmit(sk);
+      sk->sock_nospace = true;
+      if (flags & MSG_DONTWAIT) {
+        if (copied == 0) err = -EAGAIN;
+        break;
+      }
+      const uint64_t woken = sk->wakeups;
+      if (!world.WaitFor([sk, woken] { return sk->wakeups != woken || sk->sk_err != 0; })) {
+        if (copied == 0) err = -EAGAIN;
+        break;
+      }
+      continue;
+    }
+    t->write_seq += static_cast<uint32_t>(copy);
+    skb->end_seq += static_cast<uint32_t>(copy);
+    copied += static_cast<size_t>(copy);
+    if (skb->len >= t->mss) tcp_write_xmit(sk);
+  }
+  // tcp_remove_empty_skb()
+  if (!t->write_queue.empty() && t->write_queue.back()->len == 0 && t->write_queue.back()->tcp_flags == TCPHDR_ACK) {
+    SkBuff* empty = t->write_queue.back();
+    t->write_queue.pop_back();
+    tcp_free_queued(sk, empty);
+  }
+  if (copied > 0 && !(flags & MSG_MORE)) tcp_write_xmit(sk);  // tcp_push()
+  sk->owned_by_user = false;
+  TraceTcp(sk, "tcp_sendmsg_locked", "{} of {} bytes queued{}", copied, size, zc ? " zerocopy" : "");
+  if (copied > 0 || err == 0) {
+    net_zcopy_put(uarg);
+    return static_cast<long>(copied);
+  }
+  net_zcopy_put_abort(uarg, true);
+  return err;
+}
+
+long tcp_recvmsg(Sock* sk, RecvMsg* out, size_t len, unsigned flags) {
+  TcpSock* t = tp(sk);
+  if (sk->sk_receive_queue.empty()) {
+    if (t->fin_received) return 0;
+    if (flags & MSG_DONTWAIT) return -EAGAIN;
+    if (!sk->world->WaitFor([sk, t] { return !sk->sk_receive_queue.empty() || t->fin_received; })) return -EAGAIN;
+    if (sk->sk_receive_queue.empty()) return 0;
+  }
+  out->data.clear();
+  while (out->data.size() < len && !sk->sk_receive_queue.empty()) {
+    SkBuff* skb = sk->sk_receive_queue.front();
+    const uint32_t avail = skb->len - t->rx_offset;
+    const uint32_t n = static_cast<uint32_t>(std::min<size_t>(avail, len - out->data.size()));
+    const size_t at = out->data.size();
+    out->data.resize(at + n);
+    skb_copy_bits(skb, t->rx_offset, out->data.data() + at, n);
+    if (flags & MSG_PEEK) break;
+    t->rx_offset += n;
+    if (t->rx_offset == skb->len) {
+      sk->sk_receive_queue.pop_front();
+      t->rx_offset = 0;
+      consume_skb(skb);
+    }
+  }
+  out->from = sk->daddr;
+  return static_cast<long>(out->data.size());
+}
+
+void tcp_close(Sock* sk) {
+  TcpSock* t = tp(sk);
+  if (t->state == TcpState::kListen) {
+    while (!t->accept_queue.empty()) {  // unaccepted children are reset
+      Sock* child = t->accept_queue.front();
+      t->accept_queue.pop_front();
+      Finish(child);
+    }
+    SetState(sk, TcpState::kClosed);
+    RemoveFromHash(sk);
+    sock_put(sk);
+    return;
+  }
+  if (t->state == TcpState::kEstablished || t->state == TcpState::kCloseWait) {
+    SkBuff* fin = tcp_stream_alloc_skb(sk, 0);
+    fin->seq = t->write_seq;
+    fin->end_seq = t->write_seq + 1;
+    fin->tcp_flags = TCPHDR_FIN | TCPHDR_ACK;
+    t->write_seq += 1;
+    t->fin_queued = true;
+    t->write_queue.push_back(fin);
+    SetState(sk, t->state == TcpState::kEstablished ? TcpState::kFinWait1 : TcpState::kLastAck);
+    tcp_write_xmit(sk);
+  } else if (t->state == TcpState::kSynSent || t->state == TcpState::kSynRecv) {
+    Finish(sk);
+  }
+}
+
+void tcp_v4_rcv(SkBuff* skb, const PacketSummary& p) {
+  Host* host = skb->dev->host;
+  if (skb->ip_summed != CHECKSUM_PARTIAL && !p.tcp_check_ok) {
+    kfree_skb(skb, "TCP: bad checksum");
+    return;
+  }
+  Sock* sk = Lookup(host, p);
+  if (sk == nullptr) {
+    ZC_TRACE(host->world().tracer(), "tcp", "tcp_v4_rcv").Obj(skb->id).Msg("no socket for {}: dropped (RST not modelled)", p.dst.ToString());
+    kfree_skb(skb, "TCP: no socket");
+    return;
+  }
+  skb_orphan(skb);
+  TcpSock* t = tp(sk);
+  switch (t->state) {
+    case TcpState::kListen:
+      ListenerRcv(sk, skb, p);
+      return;
+    case TcpState::kSynSent:
+      if ((p.tcp_flags & (TCPHDR_SYN | TCPHDR_ACK)) == (TCPHDR_SYN | TCPHDR_ACK) && p.tcp_ack == t->snd_nxt) {
+        t->rcv_nxt = p.tcp_seq + 1;
+        tcp_ack(sk, p);
+        SetState(sk, TcpState::kEstablished);
+        tcp_sndbuf_expand(sk);
+        tcp_send_ack(sk);
+      }
+      consume_skb(skb);
+      return;
+    case TcpState::kSynRecv:
+      tcp_ack(sk, p);
+      if (t->snd_una == t->snd_nxt) {
+        SetState(sk, TcpState::kEstablished);
+        tcp_sndbuf_expand(sk);
+        if (t->listener != nullptr) tp(t->listener)->accept_queue.push_back(sk);
+      }
+      tcp_data_queue(sk, skb, p);
+      return;
+    default:
+      break;
+  }
+  tcp_ack(sk, p);
+  if (t->fin_queued && t->snd_una == t->write_seq) {  // our FIN is acknowledged
+    if (t->state == TcpState::kFinWait1) SetState(sk, t->fin_received ? TcpState::kClosed : TcpState::kFinWait2);
+    if (t->state == TcpState::kLastAck || t->state == TcpState::kClosed) {
+      consume_skb(skb);
+      t->state = TcpState::kLastAck;  // so that Finish records the transition
+      Finish(sk);
+      return;
+    }
+  }
+  tcp_data_queue(sk, skb, p);
+}
+
+void tcp_destroy_sock(Sock* sk) {
+  if (sk->tcp == nullptr) return;
+  TcpSock* t = tp(sk);
+  StopRto(sk);
+  for (auto* q : {&t->write_queue, &t->rtx_queue}) {
+    while (!q->empty()) {
+      SkBuff* skb = q->front();
+      q->pop_front();
+      tcp_free_queued(sk, skb);
+    }
+  }
+}
+
+}  // namespace zcsim::net

@@ -1,0 +1,92 @@
+// TCP over IPv4 and IPv6 (net/ipv4/tcp.c, tcp_output.c, tcp_input.c,
+// tcp_ipv4.c; Linux 6.1), first slice: the three-way handshake with a full
+// receiver on the far host, tcp_sendmsg_locked with zerocopy for both
+// MSG_ZEROCOPY and an external msg_ubuf (io_uring), MSS-sized segments (no
+// TSO), transmission of clones (or copies while a clone is still out),
+// cumulative ACKs that free the retransmit queue, a retransmission timer
+// with exponential backoff, slow start, FIN on close, and recvmsg.
+//
+// Not yet: SACK, delayed ACKs, partial-ACK splitting, TSO/GSO, a scripted
+// packetdrill peer, fault injection, poll/epoll semantics, notification
+// stacking (6.10).
+#ifndef ZCSIM_NET_TCP_H_
+#define ZCSIM_NET_TCP_H_
+
+#include <cstdint>
+#include <deque>
+
+#include "net/iov_iter.h"
+#include "net/netdevice.h"
+#include "net/sock.h"
+#include "sim/scheduler.h"
+
+namespace zcsim::net {
+
+enum class TcpState {
+  kClosed,
+  kListen,
+  kSynSent,
+  kSynRecv,
+  kEstablished,
+  kFinWait1,
+  kFinWait2,
+  kCloseWait,
+  kLastAck,
+  kTimeWait,
+};
+const char* TcpStateName(TcpState s);
+
+inline constexpr uint8_t TCPHDR_FIN = 0x01;
+inline constexpr uint8_t TCPHDR_SYN = 0x02;
+inline constexpr uint8_t TCPHDR_RST = 0x04;
+inline constexpr uint8_t TCPHDR_PSH = 0x08;
+inline constexpr uint8_t TCPHDR_ACK = 0x10;
+inline constexpr uint32_t kTcpHdrLen = 20;
+// MAX_TCP_HEADER: headroom every TCP skb reserves for the TCP/IP headers.
+inline constexpr uint32_t MAX_TCP_HEADER = 320;
+inline constexpr sim::Time TCP_RTO_MIN = 200 * sim::kMillisecond;
+inline constexpr sim::Time TCP_TIMEOUT_INIT = 1 * sim::kSecond;
+
+// struct tcp_sock, the parts this slice uses.
+struct TcpSock {
+  TcpState state = TcpState::kClosed;
+  uint32_t snd_una = 0;    // oldest unacknowledged sequence number
+  uint32_t snd_nxt = 0;    // next sequence number to send
+  uint32_t write_seq = 0;  // end of the data queued by the application
+  uint32_t rcv_nxt = 0;    // next sequence number expected
+  uint32_t snd_wnd = 65535;
+  uint32_t mss = 536;
+  uint32_t cwnd = 10;      // segments (initial window, RFC 6928)
+  uint32_t ssthresh = 0x7fffffff;
+  std::deque<SkBuff*> write_queue;  // queued, not yet sent
+  std::deque<SkBuff*> rtx_queue;    // sent, not yet acknowledged
+  int64_t sk_wmem_queued = 0;
+  sim::Time rto = TCP_TIMEOUT_INIT;
+  int backoff = 0;
+  sim::EventHandle rto_timer;
+  uint64_t retransmits = 0;
+  uint64_t dup_acks_sent = 0;
+  // Listening sockets: connections that completed the handshake.
+  std::deque<Sock*> accept_queue;
+  Sock* listener = nullptr;  // for a child until it is accepted
+  bool fin_queued = false;
+  bool fin_received = false;
+  uint32_t rx_offset = 0;  // bytes of the receive queue's head already read
+};
+
+int tcp_v4_connect(Sock* sk, const InetAddr& daddr);  // also IPv6
+int tcp_listen(Sock* sk, int backlog);
+// inet_accept(): the next established child, or -EAGAIN.
+Sock* tcp_accept(Sock* sk, int* err);
+// tcp_sendmsg_locked(): bytes queued (possibly fewer than asked) or -errno.
+long tcp_sendmsg(Sock* sk, MsgHdr* msg, size_t size);
+long tcp_recvmsg(Sock* sk, RecvMsg* out, size_t len, unsigned flags);
+void tcp_close(Sock* sk);
+// tcp_v4_rcv() / tcp_v6_rcv(): a segment for this host (headers at data).
+void tcp_v4_rcv(SkBuff* skb, const PacketSummary& p);
+// Reaped every skb of a socket being freed.
+void tcp_destroy_sock(Sock* sk);
+
+}  // namespace zcsim::net
+
+#endif  // ZCSIM_NET_TCP_H_
