@@ -82,7 +82,7 @@ const WirePacket& NetDevice::LogWire(SkBuff* skb) {
     if (skb->shinfo->frags[i].page->user) pkt.user_page_bytes += skb->shinfo->frags[i].len;
   }
   // With capture off (benchmarks) the payload is neither read nor hashed.
-  if (capture_bytes) {
+  if (capture_bytes || (kind == DeviceKind::kNic && peer != nullptr)) {
     std::vector<uint8_t> bytes = skb_bytes(skb);
     if (skb->ip_summed == CHECKSUM_PARTIAL) HwChecksum(skb, &bytes);
     pkt.hash = Fnv1a(bytes.data(), bytes.size());
@@ -198,9 +198,21 @@ bool ParsePacket(const std::vector<uint8_t>& b, PacketSummary* out) {
     const uint32_t doff = (b[l4 + 12] >> 4) * 4u;
     p.tcp_flags = b[l4 + 13];
     p.tcp_window = get_be16(&b[l4 + 14]);
-    if (doff < 20 || doff > p.l4_len) return false;
+    if (doff < kTcpBaseHdrLen || doff > p.l4_len) return false;
     p.payload_offset = l4 + doff;
     p.payload_len = p.l4_len - doff;
+    // tcp_parse_options(): only the window scale (kind 3) is read.
+    for (uint32_t o = l4 + kTcpBaseHdrLen; o < l4 + doff;) {
+      const uint8_t kind = b[o];
+      if (kind == 0) break;  // end of options
+      if (kind == 1) {       // NOP
+        ++o;
+        continue;
+      }
+      if (o + 1 >= l4 + doff || b[o + 1] < 2 || o + b[o + 1] > l4 + doff) break;
+      if (kind == 3 && b[o + 1] == 3) p.tcp_wscale = std::min<int>(b[o + 2], 14);
+      o += b[o + 1];
+    }
     p.tcp_check_ok = csum_magic(p.src, p.dst, p.l4_len, IPPROTO_TCP, csum_partial(&b[l4], p.l4_len, 0)) == 0;
   }
   if (p.protocol == IPPROTO_UDP && p.frag_offset == 0 && p.l4_len >= kUdpHdrLen) {

@@ -48,6 +48,9 @@ struct WirePacket {
 };
 
 // Parsed view of a captured IPv4/IPv6 packet, for expectations and traces.
+// The TCP header without options.
+inline constexpr uint32_t kTcpBaseHdrLen = 20;
+
 struct PacketSummary {
   int family = 0;
   InetAddr src;
@@ -66,6 +69,7 @@ struct PacketSummary {
   uint32_t tcp_ack = 0;
   uint8_t tcp_flags = 0;
   uint16_t tcp_window = 0;
+  int tcp_wscale = -1;                 // the window-scale option of a SYN (-1: absent)
   bool tcp_check_ok = false;
   bool udp_check_ok = false;           // only meaningful for a whole datagram
   std::string ToString() const;
@@ -104,6 +108,8 @@ class NetDevice {
   uint64_t tx_dropped = 0;
   uint64_t rx_packets = 0;
   uint64_t rx_dropped = 0;
+  // Off (benchmarks): the wire log neither reads nor hashes payloads. A NIC
+  // with a link partner always reads them, since the partner receives them.
   bool capture_bytes = true;
   std::vector<WirePacket> wire;
 

@@ -9,10 +9,16 @@
 
 namespace zcsim::net {
 
+bool sk_is_writeable(const Sock* sk) {
+  if (sk->tcp == nullptr) return sock_writeable(sk);
+  const int64_t queued = sk->tcp->sk_wmem_queued;
+  return sk->sk_sndbuf - queued >= queued / 2;  // sk_stream_wspace() >= sk_stream_min_wspace()
+}
+
 void sk_write_space(Sock* sk) {
-  // sock_def_write_space_wfree(): wake sleepers and POLLOUT waiters only
-  // once the socket is writable, i.e. below half its send buffer.
-  if (!sock_writeable(sk)) return;
+  // sock_def_write_space_wfree() / sk_stream_write_space(): wake sleepers
+  // and POLLOUT waiters only once the socket is writable.
+  if (!sk_is_writeable(sk)) return;
   ++sk->wakeups;
   if (sk->write_waiters.empty()) return;
   std::vector<std::function<void()>> waiters;

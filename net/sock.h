@@ -106,6 +106,10 @@ inline constexpr int SOCK_MIN_RCVBUF = 2048 + 256;
 void sk_write_space(Sock* sk);
 // sock_writeable(): less than half the send buffer in use (POLLOUT).
 inline bool sock_writeable(const Sock* sk) { return sk->sk_wmem_alloc < (sk->sk_sndbuf >> 1); }
+// The POLLOUT rule of the socket's protocol: sk_stream_is_writeable() for
+// TCP (free send buffer at least half of what is queued), sock_writeable()
+// for datagram sockets.
+bool sk_is_writeable(const Sock* sk);
 // sock_alloc_send_skb(): the first skb of a datagram. Waits for send-buffer
 // space unless `noblock`; -EAGAIN when non-blocking and full.
 SkBuff* sock_alloc_send_skb(Sock* sk, uint32_t size, bool noblock, int* err);

@@ -53,18 +53,36 @@ void tcp_free_queued(Sock* sk, SkBuff* skb) {
   consume_skb(skb);
 }
 
+// tcp_select_window(): the free receive space we advertise. SYNs carry it
+// unscaled (RFC 7323); every later segment shifted by our rcv_wscale.
+uint16_t tcp_select_window(Sock* sk, uint8_t flags) {
+  const int64_t space = std::max<int64_t>(0, int64_t{sk->sk_rcvbuf} - sk->sk_rmem_alloc);
+  const int64_t window = (flags & TCPHDR_SYN) ? space : space >> tp(sk)->rcv_wscale;
+  return static_cast<uint16_t>(std::min<int64_t>(window, 65535));
+}
+
 // Builds the TCP header of a segment in front of skb->data and sends it.
 void TransmitSegment(Sock* sk, SkBuff* skb, uint32_t seq, uint8_t flags) {
   TcpSock* t = tp(sk);
-  uint8_t* th = skb_push(skb, kTcpHdrLen);
-  std::memset(th, 0, kTcpHdrLen);
+  // A SYN carries the window-scale option (NOP, kind 3, length 3, shift).
+  const uint32_t hdr_len = (flags & TCPHDR_SYN) ? kTcpHdrLen + 4 : kTcpHdrLen;
+  uint8_t* th = skb_push(skb, hdr_len);
+  std::memset(th, 0, hdr_len);
   put_be16(th, sk->saddr.port);
   put_be16(th + 2, sk->daddr.port);
   put_be32(th + 4, seq);
   put_be32(th + 8, (flags & TCPHDR_ACK) ? t->rcv_nxt : 0);
-  th[12] = static_cast<uint8_t>((kTcpHdrLen / 4) << 4);
+  th[12] = static_cast<uint8_t>((hdr_len / 4) << 4);
+  if (flags & TCPHDR_SYN) {
+    th[20] = 1;
+    th[21] = 3;
+    th[22] = 3;
+    th[23] = static_cast<uint8_t>(t->rcv_wscale);
+  }
   th[13] = flags;
-  put_be16(th + 14, 65535);  // our receive window (no window scaling modelled)
+  const uint16_t window = tcp_select_window(sk, flags);
+  if (!(flags & TCPHDR_SYN)) t->rcv_wnd = window;
+  put_be16(th + 14, window);
   ip_queue_xmit(skb, sk->cork.dev, sk->cork.saddr, sk->daddr, IPPROTO_TCP);
 }
 
@@ -87,11 +105,14 @@ void tcp_transmit_skb(Sock* sk, SkBuff* skb) {
   TransmitSegment(sk, tx, skb->seq, skb->tcp_flags);
 }
 
-// tcp_write_xmit(): sends queued segments while the windows allow.
-void tcp_write_xmit(Sock* sk) {
+// tcp_write_xmit(): sends queued segments while the windows allow. With
+// `full_only` (the socket is inside sendmsg, which still fills the tail)
+// only full-sized segments go.
+void tcp_write_xmit(Sock* sk, bool full_only = false) {
   TcpSock* t = tp(sk);
   while (!t->write_queue.empty()) {
     SkBuff* skb = t->write_queue.front();
+    if (full_only && skb->len < t->mss && !(skb->tcp_flags & (TCPHDR_SYN | TCPHDR_FIN))) break;
     if (t->rtx_queue.size() >= t->cwnd) break;                 // congestion window (segments)
     if (after(skb->end_seq, t->snd_una + t->snd_wnd)) break;  // receive window
     t->write_queue.pop_front();
@@ -171,6 +192,14 @@ void InitConnection(Sock* sk, NetDevice* dev, const InetAddr& saddr) {
   sk->cork.saddr = saddr;
   sk->cork.saddr.port = sk->saddr.port;
   t->mss = dev->mtu - (sk->family == AF_INET6 ? kIpv6HdrLen : kIpHdrLen) - kTcpHdrLen;
+  // tcp_select_initial_window(): the smallest shift that lets the 16-bit
+  // field cover the most we could ever buffer (tcp_rmem[2], 6 MB, gives 7).
+  int64_t space = std::max<int64_t>(sk->sk_rcvbuf, kTcpRmemMax);
+  t->rcv_wscale = 0;
+  while (space > 65535 && t->rcv_wscale < 14) {
+    space >>= 1;
+    ++t->rcv_wscale;
+  }
   const uint32_t iss = static_cast<uint32_t>(sk->world->sim().rng().Next());  // secure_tcp_seq()
   t->snd_una = t->snd_nxt = t->write_seq = iss;
 }
@@ -185,6 +214,16 @@ void SendSyn(Sock* sk, uint8_t flags) {
   t->write_seq += 1;
   t->write_queue.push_back(skb);
   tcp_write_xmit(sk);
+}
+
+// Window scaling is used only when both SYNs carry the option (RFC 7323).
+void NegotiateWscale(Sock* sk, const PacketSummary& p) {
+  TcpSock* t = tp(sk);
+  if (p.tcp_wscale < 0) {
+    t->rcv_wscale = t->snd_wscale = 0;
+    return;
+  }
+  t->snd_wscale = p.tcp_wscale;
 }
 
 void RemoveFromHash(Sock* sk) {
@@ -225,8 +264,10 @@ void ListenerRcv(Sock* lsk, SkBuff* skb, const PacketSummary& p) {
   child->family = lsk->family;
   child->type = SOCK_STREAM;
   child->protocol = IPPROTO_TCP;
-  child->sk_sndbuf = 16384;  // tcp_wmem[1]
-  child->sk_rcvbuf = 131072;
+  // sk_clone_lock() copies the listener, so SO_SNDBUF/SO_RCVBUF set on it
+  // carry over to every accepted connection.
+  child->sk_sndbuf = lsk->sk_sndbuf;
+  child->sk_rcvbuf = lsk->sk_rcvbuf;
   child->sock_zerocopy = lsk->sock_zerocopy;
   child->tcp = std::make_shared<TcpSock>();
   child->saddr = p.dst;
@@ -241,6 +282,7 @@ void ListenerRcv(Sock* lsk, SkBuff* skb, const PacketSummary& p) {
   }
   InitConnection(child, dev, p.dst);
   tp(child)->rcv_nxt = p.tcp_seq + 1;
+  NegotiateWscale(child, p);
   tp(child)->listener = lsk;
   child->host->tcp_socks().push_back(child);
   TraceTcp(child, "tcp_conn_request", "SYN from {}", p.src.ToString());
@@ -253,13 +295,16 @@ void ListenerRcv(Sock* lsk, SkBuff* skb, const PacketSummary& p) {
 void tcp_ack(Sock* sk, const PacketSummary& p) {
   TcpSock* t = tp(sk);
   if (!(p.tcp_flags & TCPHDR_ACK)) return;
-  t->snd_wnd = p.tcp_window;
+  t->snd_wnd = (p.tcp_flags & TCPHDR_SYN) ? p.tcp_window : uint32_t{p.tcp_window} << t->snd_wscale;
   if (after(p.tcp_ack, t->snd_una) && !after(p.tcp_ack, t->snd_nxt)) {
     t->snd_una = p.tcp_ack;
     tcp_clean_rtx_queue(sk, p.tcp_ack);
     sk_write_space(sk);
     ++sk->wakeups;  // sk_stream_write_space(): waiters for memory re-check
   }
+  // tcp_data_snd_check(): an ACK, or a pure window update, may have opened
+  // the windows for queued data.
+  if (!t->write_queue.empty()) tcp_write_xmit(sk, sk->owned_by_user);
 }
 
 // The receiver's half: in-order data is queued and acknowledged at once;
@@ -514,6 +559,16 @@ long tcp_sendmsg(Sock* sk, MsgHdr* msg, size_t size) {
   return err;
 }
 
+// tcp_cleanup_rbuf(): after a read, a window update goes out when the space
+// we could advertise has at least doubled since the last segment we sent,
+// so a sender stalled on a closed window resumes.
+void tcp_cleanup_rbuf(Sock* sk) {
+  TcpSock* t = tp(sk);
+  if (t->state != TcpState::kEstablished && t->state != TcpState::kFinWait1 && t->state != TcpState::kFinWait2) return;
+  const uint32_t now_window = tcp_select_window(sk, 0);
+  if (now_window >= 2 * std::max<uint32_t>(t->rcv_wnd, 1)) tcp_send_ack(sk);
+}
+
 long tcp_recvmsg(Sock* sk, RecvMsg* out, size_t len, unsigned flags) {
   TcpSock* t = tp(sk);
   if (sk->sk_receive_queue.empty()) {
@@ -539,6 +594,7 @@ long tcp_recvmsg(Sock* sk, RecvMsg* out, size_t len, unsigned flags) {
     }
   }
   out->from = sk->daddr;
+  tcp_cleanup_rbuf(sk);
   return static_cast<long>(out->data.size());
 }
 
@@ -591,6 +647,7 @@ void tcp_v4_rcv(SkBuff* skb, const PacketSummary& p) {
     case TcpState::kSynSent:
       if ((p.tcp_flags & (TCPHDR_SYN | TCPHDR_ACK)) == (TCPHDR_SYN | TCPHDR_ACK) && p.tcp_ack == t->snd_nxt) {
         t->rcv_nxt = p.tcp_seq + 1;
+        NegotiateWscale(sk, p);
         tcp_ack(sk, p);
         SetState(sk, TcpState::kEstablished);
         tcp_sndbuf_expand(sk);

@@ -41,7 +41,9 @@ inline constexpr uint8_t TCPHDR_SYN = 0x02;
 inline constexpr uint8_t TCPHDR_RST = 0x04;
 inline constexpr uint8_t TCPHDR_PSH = 0x08;
 inline constexpr uint8_t TCPHDR_ACK = 0x10;
-inline constexpr uint32_t kTcpHdrLen = 20;
+inline constexpr uint32_t kTcpHdrLen = kTcpBaseHdrLen;  // no options on data segments
+// tcp_rmem[2]: the most a socket may buffer by default; sets the window scale.
+inline constexpr int64_t kTcpRmemMax = 6 * 1024 * 1024;
 // MAX_TCP_HEADER: headroom every TCP skb reserves for the TCP/IP headers.
 inline constexpr uint32_t MAX_TCP_HEADER = 320;
 inline constexpr sim::Time TCP_RTO_MIN = 200 * sim::kMillisecond;
@@ -55,6 +57,9 @@ struct TcpSock {
   uint32_t write_seq = 0;  // end of the data queued by the application
   uint32_t rcv_nxt = 0;    // next sequence number expected
   uint32_t snd_wnd = 65535;
+  uint32_t rcv_wnd = 0;    // the scaled window we last advertised
+  int rcv_wscale = 0;      // the shift we apply to the window we advertise
+  int snd_wscale = 0;      // the shift the peer applies to its window
   uint32_t mss = 536;
   uint32_t cwnd = 10;      // segments (initial window, RFC 6928)
   uint32_t ssthresh = 0x7fffffff;

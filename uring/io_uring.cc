@@ -119,7 +119,7 @@ void io_wq_submit_work(IoKiocb* req);
 void io_arm_poll(IoKiocb* req) {
   req->flags |= REQ_F_POLLED;
   net::Sock* sk = req->file;
-  if (net::sock_writeable(sk)) {
+  if (net::sk_is_writeable(sk)) {
     TraceReq(req, "io_arm_poll_handler", "socket already writable: reissue from task_work");
     io_req_task_queue(req);
     return;
@@ -179,7 +179,7 @@ void io_wq_submit_work(IoKiocb* req) {
   }
   int ret = def->issue(req, IO_URING_F_UNLOCKED | IO_URING_F_NONBLOCK);
   if (ret == -EAGAIN && def->pollout && !(req->flags & REQ_F_NOWAIT)) {
-    if (!net::sock_writeable(req->file)) {
+    if (!net::sk_is_writeable(req->file)) {
       io_arm_poll(req);  // IO_APOLL_OK: the poll re-issues it from task_work
       return;
     }

@@ -216,6 +216,14 @@ int connect(int fd, const struct sockaddr* addr, socklen_t len) {
   return static_cast<int>(Posix(net::sys_connect(Current(), fd, a)));
 }
 
+int listen(int fd, int backlog) { return static_cast<int>(Posix(net::sys_listen(Current(), fd, backlog))); }
+
+int accept(int fd, struct sockaddr* addr, socklen_t* len) {
+  (void)addr;
+  if (len != nullptr) *len = 0;
+  return static_cast<int>(Posix(net::sys_accept(Current(), fd)));
+}
+
 int setsockopt(int fd, int level, int optname, const void* optval, socklen_t optlen) {
   if (optval == nullptr || optlen < sizeof(int)) return static_cast<int>(Posix(-EINVAL));
   int v;
@@ -306,7 +314,7 @@ int poll(struct pollfd* fds, nfds_t nfds, int timeout_ms) {
         fds[i].revents = POLLNVAL;
       } else {
         if (!sk->sk_receive_queue.empty()) fds[i].revents |= fds[i].events & POLLIN;
-        if (net::sock_writeable(sk)) fds[i].revents |= fds[i].events & POLLOUT;
+        if (net::sk_is_writeable(sk)) fds[i].revents |= fds[i].events & POLLOUT;
         if (!sk->sk_error_queue.empty() || sk->sk_err != 0) fds[i].revents |= POLLERR;  // always reported
       }
       if (fds[i].revents != 0) ++n;

@@ -75,6 +75,10 @@ class Sim {
 int socket(int domain, int type, int protocol);
 int bind(int fd, const struct sockaddr* addr, socklen_t len);
 int connect(int fd, const struct sockaddr* addr, socklen_t len);
+int listen(int fd, int backlog);
+// Blocks in virtual time until a connection completes. The peer's address is
+// not reported (addr and len may be null; if given, *len is set to 0).
+int accept(int fd, struct sockaddr* addr, socklen_t* len);
 int setsockopt(int fd, int level, int optname, const void* optval, socklen_t optlen);
 int getsockopt(int fd, int level, int optname, void* optval, socklen_t* optlen);
 ssize_t send(int fd, const void* buf, size_t len, int flags);

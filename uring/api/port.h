@@ -24,6 +24,8 @@
 #define recvmsg(...) ::zcsim::api::recvmsg(__VA_ARGS__)
 #define poll(...) ::zcsim::api::poll(__VA_ARGS__)
 #define close(...) ::zcsim::api::close(__VA_ARGS__)
+#define listen(...) ::zcsim::api::listen(__VA_ARGS__)
+#define accept(...) ::zcsim::api::accept(__VA_ARGS__)
 #define mmap(...) ::zcsim::api::mmap(__VA_ARGS__)
 #define munmap(...) ::zcsim::api::munmap(__VA_ARGS__)
 
