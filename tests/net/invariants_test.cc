@@ -53,6 +53,27 @@ TEST_F(InvariantsTest, Inv7CatchesLockedVmDrift) {
   EXPECT_EQ(FirstRule(), "INV-7");
 }
 
+// A ubuf that completes while an skb still points at it: the bug class of
+// a missing reference (one put too many). With deep checks on, the
+// notification path looks through every skb and reports INV-6.
+TEST_F(InvariantsTest, Inv6CatchesANotificationWhileAnSkbHoldsTheUbuf) {
+  world_.set_deep_checks(true);
+  const int fd = ConnectedSocket(true);
+  Sock* sk = host_->LookupFd(fd);
+  UbufInfo* uarg = msg_zerocopy_alloc(sk, 10);
+  SkBuff* skb = alloc_skb(world_, 128, "INV-6 test");
+  skb_zcopy_set(skb, uarg, nullptr);  // the skb's reference: refcnt 2
+  EXPECT_EQ(uarg->refcnt, 2);
+  uarg->refcnt = 1;  // the bug: a reference lost
+  msg_zerocopy_callback(nullptr, uarg, true);
+  EXPECT_EQ(FirstRule(), "INV-6");
+  // Detach the dangling pointer by hand so that freeing the skb does not
+  // touch the completed ubuf.
+  skb->shinfo->destructor_arg = nullptr;
+  skb->shinfo->flags &= static_cast<uint8_t>(~SKBFL_ALL_ZEROCOPY);
+  consume_skb(skb);
+}
+
 TEST_F(InvariantsTest, DeepChecksRunAfterEveryEvent) {
   world_.set_deep_checks(true);
   RegisterWorldInvariants(world_);
