@@ -80,8 +80,19 @@ void TransmitSegment(Sock* sk, SkBuff* skb, uint32_t seq, uint8_t flags) {
     th[23] = static_cast<uint8_t>(t->rcv_wscale);
   }
   th[13] = flags;
-  const uint16_t window = tcp_select_window(sk, flags);
-  if (!(flags & TCPHDR_SYN)) t->rcv_wnd = window;
+  uint16_t window = tcp_select_window(sk, flags);
+  if (!(flags & TCPHDR_SYN)) {
+    // Never shrink the offered window (RFC 7323 2.4, tcp_select_window()):
+    // the right edge we announced stays, even while held out-of-order data
+    // eats the free space.
+    if (after(t->rcv_right_edge, t->rcv_nxt)) {
+      const uint32_t unit = 1u << t->rcv_wscale;
+      const uint32_t promised = (t->rcv_right_edge - t->rcv_nxt + unit - 1) >> t->rcv_wscale;
+      window = static_cast<uint16_t>(std::min<uint32_t>(std::max<uint32_t>(window, promised), 65535));
+    }
+    t->rcv_wnd = window;
+    t->rcv_right_edge = t->rcv_nxt + (uint32_t{window} << t->rcv_wscale);
+  }
   put_be16(th + 14, window);
   ip_queue_xmit(skb, sk->cork.dev, sk->cork.saddr, sk->daddr, IPPROTO_TCP);
 }
@@ -115,6 +126,12 @@ void tcp_write_xmit(Sock* sk, bool full_only = false) {
     if (full_only && skb->len < t->mss && !(skb->tcp_flags & (TCPHDR_SYN | TCPHDR_FIN))) break;
     if (t->rtx_queue.size() >= t->cwnd) break;                 // congestion window (segments)
     if (after(skb->end_seq, t->snd_una + t->snd_wnd)) break;  // receive window
+    // INV-21: a TCP skb never holds more than MAX_SKB_FRAGS frags, and its
+    // payload covers exactly its sequence space (SYN and FIN take one each).
+    const uint32_t flag_seq = (skb->tcp_flags & TCPHDR_SYN ? 1 : 0) + (skb->tcp_flags & TCPHDR_FIN ? 1 : 0);
+    ZC_CHECK(sk->world->checker(), skb->shinfo->nr_frags <= MAX_SKB_FRAGS && skb->len + flag_seq == skb->end_seq - skb->seq,
+             "INV-21", skb->id, "{} frags, {} bytes for sequence [{}, {})", skb->shinfo->nr_frags, skb->len, skb->seq,
+             skb->end_seq);
     t->write_queue.pop_front();
     t->rtx_queue.push_back(skb);
     t->snd_nxt = skb->end_seq;
@@ -138,6 +155,22 @@ void OnRto(Sock* sk) {
            sim::FormatDuration(t->rto));
   tcp_transmit_skb(sk, skb);
   t->rto = std::min<sim::Time>(t->rto * 2, 120 * sim::kSecond);
+  ArmRto(sk);
+}
+
+// tcp_fastretrans_alert() reduced to NewReno's first step: resend the head
+// of the retransmit queue at once and halve the window (no SACK, no
+// recovery-phase window inflation).
+void tcp_fastretrans(Sock* sk) {
+  TcpSock* t = tp(sk);
+  SkBuff* skb = t->rtx_queue.front();
+  ++t->retransmits;
+  ++t->fast_retransmits;
+  t->ssthresh = std::max<uint32_t>(static_cast<uint32_t>(t->rtx_queue.size()) / 2, 2);
+  t->cwnd = t->ssthresh;
+  skb->retransmitted = true;
+  TraceTcp(sk, "tcp_fastretrans_alert", "{} duplicate ACKs: retransmit [{}, {})", t->dupacks, skb->seq, skb->end_seq);
+  tcp_transmit_skb(sk, skb);
   ArmRto(sk);
 }
 
@@ -295,8 +328,16 @@ void ListenerRcv(Sock* lsk, SkBuff* skb, const PacketSummary& p) {
 void tcp_ack(Sock* sk, const PacketSummary& p) {
   TcpSock* t = tp(sk);
   if (!(p.tcp_flags & TCPHDR_ACK)) return;
-  t->snd_wnd = (p.tcp_flags & TCPHDR_SYN) ? p.tcp_window : uint32_t{p.tcp_window} << t->snd_wscale;
+  const uint32_t new_wnd = (p.tcp_flags & TCPHDR_SYN) ? p.tcp_window : uint32_t{p.tcp_window} << t->snd_wscale;
+  if (p.tcp_ack == t->snd_una && !t->rtx_queue.empty() && p.payload_len == 0 && new_wnd == t->snd_wnd &&
+      !(p.tcp_flags & (TCPHDR_SYN | TCPHDR_FIN))) {
+    // A duplicate ACK (RFC 5681: same ACK, same window, no data, something
+    // outstanding). The third starts a fast retransmit.
+    if (++t->dupacks == kTcpReorderingThreshold) tcp_fastretrans(sk);
+  }
+  t->snd_wnd = new_wnd;
   if (after(p.tcp_ack, t->snd_una) && !after(p.tcp_ack, t->snd_nxt)) {
+    t->dupacks = 0;
     t->snd_una = p.tcp_ack;
     tcp_clean_rtx_queue(sk, p.tcp_ack);
     sk_write_space(sk);
@@ -307,8 +348,72 @@ void tcp_ack(Sock* sk, const PacketSummary& p) {
   if (!t->write_queue.empty()) tcp_write_xmit(sk, sk->owned_by_user);
 }
 
-// The receiver's half: in-order data is queued and acknowledged at once;
-// anything else draws a duplicate ACK.
+// Charges a received segment (headers already pulled) to the socket.
+void tcp_charge_rx(Sock* sk, SkBuff* skb) {
+  skb->sk = sk;
+  skb->destructor = SkbDestructor::kSockRfree;
+  sk->sk_rmem_alloc += skb->truesize;
+}
+
+// In-order data (the skb's payload starts at rcv_nxt) joins the receive
+// queue; a FIN ends the stream.
+void tcp_queue_in_order(Sock* sk, SkBuff* skb, uint32_t len, bool fin) {
+  TcpSock* t = tp(sk);
+  t->rcv_nxt += len + (fin ? 1 : 0);
+  if (len > 0) {
+    sk->sk_receive_queue.push_back(skb);
+    ++sk->in_datagrams;
+    TraceTcp(sk, "tcp_data_queue", "{} bytes queued", len);
+  } else {
+    consume_skb(skb);
+  }
+  if (fin) {
+    t->fin_received = true;
+    if (t->state == TcpState::kEstablished) SetState(sk, TcpState::kCloseWait);
+  }
+}
+
+// tcp_data_queue_ofo(): a segment beyond a hole waits, sorted by sequence,
+// charged to the receive buffer; a segment already held is dropped.
+void tcp_data_queue_ofo(Sock* sk, SkBuff* skb, const PacketSummary& p) {
+  TcpSock* t = tp(sk);
+  auto pos = t->out_of_order_queue.begin();
+  while (pos != t->out_of_order_queue.end() && before(pos->seq, p.tcp_seq)) ++pos;
+  if (pos != t->out_of_order_queue.end() && pos->seq == p.tcp_seq) {
+    TraceTcp(sk, "tcp_data_queue_ofo", "seq {} already held: dropped", p.tcp_seq);
+    kfree_skb(skb, "TCP: duplicate out-of-order segment");
+    return;
+  }
+  skb_pull(skb, p.payload_offset);
+  tcp_charge_rx(sk, skb);
+  const bool fin = p.tcp_flags & TCPHDR_FIN;
+  t->out_of_order_queue.insert(pos, OfoSegment{skb, p.tcp_seq, p.tcp_seq + p.payload_len, fin});
+  TraceTcp(sk, "tcp_data_queue_ofo", "seq {} ({} bytes) held beyond the hole at {}", p.tcp_seq, p.payload_len,
+           t->rcv_nxt);
+}
+
+// tcp_ofo_queue(): after the hole is filled, every held segment that now
+// starts at or before rcv_nxt moves to the receive queue (trimmed of bytes
+// already received) or, if wholly old, is dropped.
+void tcp_ofo_queue(Sock* sk) {
+  TcpSock* t = tp(sk);
+  while (!t->out_of_order_queue.empty() && !after(t->out_of_order_queue.front().seq, t->rcv_nxt)) {
+    OfoSegment seg = t->out_of_order_queue.front();
+    t->out_of_order_queue.pop_front();
+    if (!after(seg.end_seq, t->rcv_nxt) && !(seg.fin && seg.end_seq == t->rcv_nxt)) {
+      kfree_skb(seg.skb, "TCP: out-of-order segment already received");
+      continue;
+    }
+    const uint32_t overlap = t->rcv_nxt - seg.seq;
+    if (overlap > 0) skb_pull(seg.skb, overlap);
+    tcp_queue_in_order(sk, seg.skb, seg.end_seq - t->rcv_nxt, seg.fin);
+  }
+}
+
+// The receiver's half (tcp_data_queue): in-order data is queued and
+// acknowledged at once, then the out-of-order queue drains into it; data
+// beyond a hole is held and draws a duplicate ACK; old data is dropped and
+// re-acknowledged. No SACK: the duplicate ACKs carry only rcv_nxt.
 void tcp_data_queue(Sock* sk, SkBuff* skb, const PacketSummary& p) {
   TcpSock* t = tp(sk);
   const bool fin = p.tcp_flags & TCPHDR_FIN;
@@ -318,29 +423,23 @@ void tcp_data_queue(Sock* sk, SkBuff* skb, const PacketSummary& p) {
   }
   if (p.tcp_seq != t->rcv_nxt) {
     ++t->dup_acks_sent;
-    TraceTcp(sk, "tcp_data_queue", "out of order seq {} (expected {}): dropped, duplicate ACK", p.tcp_seq, t->rcv_nxt);
-    kfree_skb(skb, "TCP: out of order");
-    tcp_send_ack(sk);
+    if (after(p.tcp_seq, t->rcv_nxt) && p.payload_len > 0) {
+      tcp_data_queue_ofo(sk, skb, p);
+    } else {
+      TraceTcp(sk, "tcp_data_queue", "old seq {} (expected {}): dropped", p.tcp_seq, t->rcv_nxt);
+      kfree_skb(skb, "TCP: old data");
+    }
+    tcp_send_ack(sk);  // the duplicate ACK
     return;
   }
-  t->rcv_nxt += p.payload_len + (fin ? 1 : 0);
   if (p.payload_len > 0) {
     skb_pull(skb, p.payload_offset);
-    skb->sk = sk;
-    skb->destructor = SkbDestructor::kSockRfree;
-    sk->sk_rmem_alloc += skb->truesize;
-    sk->sk_receive_queue.push_back(skb);
-    ++sk->in_datagrams;
-    TraceTcp(sk, "tcp_data_queue", "{} bytes queued", p.payload_len);
-  } else {
-    consume_skb(skb);
+    tcp_charge_rx(sk, skb);
   }
-  if (fin) {
-    t->fin_received = true;
-    if (t->state == TcpState::kEstablished) SetState(sk, TcpState::kCloseWait);
-  }
+  tcp_queue_in_order(sk, skb, p.payload_len, fin);
+  tcp_ofo_queue(sk);
   tcp_send_ack(sk);
-  if (fin && t->state == TcpState::kFinWait2) Finish(sk);
+  if (t->fin_received && t->state == TcpState::kFinWait2) Finish(sk);
 }
 
 }  // namespace
@@ -690,6 +789,11 @@ void tcp_destroy_sock(Sock* sk) {
       q->pop_front();
       tcp_free_queued(sk, skb);
     }
+  }
+  while (!t->out_of_order_queue.empty()) {
+    SkBuff* skb = t->out_of_order_queue.front().skb;
+    t->out_of_order_queue.pop_front();
+    kfree_skb(skb, "TCP: socket destroyed");
   }
 }
 

@@ -1,14 +1,18 @@
 // TCP over IPv4 and IPv6 (net/ipv4/tcp.c, tcp_output.c, tcp_input.c,
-// tcp_ipv4.c; Linux 6.1), first slice: the three-way handshake with a full
-// receiver on the far host, tcp_sendmsg_locked with zerocopy for both
-// MSG_ZEROCOPY and an external msg_ubuf (io_uring), MSS-sized segments (no
-// TSO), transmission of clones (or copies while a clone is still out),
-// cumulative ACKs that free the retransmit queue, a retransmission timer
-// with exponential backoff, slow start, FIN on close, and recvmsg.
+// tcp_ipv4.c, tcp_minisocks.c; Linux 6.1), first slice: the three-way
+// handshake with the window-scale option and a full receiver on the far
+// host, tcp_sendmsg_locked with zerocopy for both MSG_ZEROCOPY and an
+// external msg_ubuf (io_uring), MSS-sized segments (no TSO), transmission of
+// clones (or copies while a clone is still out), cumulative ACKs that free
+// the retransmit queue and push queued data, an out-of-order queue at the
+// receiver, fast retransmit on the third duplicate ACK, a retransmission
+// timer with exponential backoff, slow start, window updates after reads,
+// FIN on close, and recvmsg.
 //
-// Not yet: SACK, delayed ACKs, partial-ACK splitting, TSO/GSO, a scripted
-// packetdrill peer, fault injection, poll/epoll semantics, notification
-// stacking (6.10).
+// Not yet: SACK, delayed ACKs, partial-ACK splitting (tcp_trim_head /
+// tcp_fragment), TSO/GSO, RST, a scripted packetdrill peer, wire faults
+// other than a dropped packet, poll/epoll semantics beyond POLLOUT/POLLERR,
+// notification stacking (6.10).
 #ifndef ZCSIM_NET_TCP_H_
 #define ZCSIM_NET_TCP_H_
 
@@ -49,6 +53,18 @@ inline constexpr uint32_t MAX_TCP_HEADER = 320;
 inline constexpr sim::Time TCP_RTO_MIN = 200 * sim::kMillisecond;
 inline constexpr sim::Time TCP_TIMEOUT_INIT = 1 * sim::kSecond;
 
+// sysctl_tcp_reordering: duplicate ACKs that start a fast retransmit.
+inline constexpr uint32_t kTcpReorderingThreshold = 3;
+
+// A segment held beyond a hole (tp->out_of_order_queue, an rbtree in the
+// kernel; a sorted deque here). Its headers are already pulled.
+struct OfoSegment {
+  SkBuff* skb;
+  uint32_t seq;
+  uint32_t end_seq;  // excluding the FIN
+  bool fin;
+};
+
 // struct tcp_sock, the parts this slice uses.
 struct TcpSock {
   TcpState state = TcpState::kClosed;
@@ -58,6 +74,7 @@ struct TcpSock {
   uint32_t rcv_nxt = 0;    // next sequence number expected
   uint32_t snd_wnd = 65535;
   uint32_t rcv_wnd = 0;    // the scaled window we last advertised
+  uint32_t rcv_right_edge = 0;  // rcv_nxt + that window, in bytes: never moves left
   int rcv_wscale = 0;      // the shift we apply to the window we advertise
   int snd_wscale = 0;      // the shift the peer applies to its window
   uint32_t mss = 536;
@@ -70,6 +87,9 @@ struct TcpSock {
   int backoff = 0;
   sim::EventHandle rto_timer;
   uint64_t retransmits = 0;
+  uint64_t fast_retransmits = 0;
+  uint32_t dupacks = 0;  // duplicate ACKs in a row for snd_una
+  std::deque<OfoSegment> out_of_order_queue;
   uint64_t dup_acks_sent = 0;
   // Listening sockets: connections that completed the handshake.
   std::deque<Sock*> accept_queue;
