@@ -97,6 +97,10 @@ struct NetSysctls {
   int rmem_default = 212992;
   int rmem_max = 212992;
   int optmem_max = 20480;  // 128 KiB since 6.9 (4944566706b2)
+  // The delayed-ACK timeout of this host's TCP receivers (Linux's is adaptive,
+  // 40 ms to 200 ms; a fixed value here). 0: acknowledge every segment at
+  // once, this model's default, which keeps notification times easy to read.
+  int64_t tcp_delack_ns = 0;
 };
 
 // TCP_SKB_MIN_TRUESIZE = 2048 + SKB_DATA_ALIGN(sizeof(struct sk_buff)).

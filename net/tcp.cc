@@ -61,6 +61,15 @@ uint16_t tcp_select_window(Sock* sk, uint8_t flags) {
   return static_cast<uint16_t>(std::min<int64_t>(window, 65535));
 }
 
+// inet_csk_clear_xmit_timer(ICSK_TIME_DACK): an ACK is going out.
+void tcp_clear_delack(Sock* sk) {
+  TcpSock* t = tp(sk);
+  t->ack_pending_bytes = 0;
+  t->ack_pushed = false;
+  if (t->delack_timer.valid()) sk->world->sim().scheduler().Cancel(t->delack_timer);
+  t->delack_timer = sim::EventHandle{};
+}
+
 // Builds the TCP header of a segment in front of skb->data and sends it.
 void TransmitSegment(Sock* sk, SkBuff* skb, uint32_t seq, uint8_t flags) {
   TcpSock* t = tp(sk);
@@ -80,6 +89,7 @@ void TransmitSegment(Sock* sk, SkBuff* skb, uint32_t seq, uint8_t flags) {
     th[23] = static_cast<uint8_t>(t->rcv_wscale);
   }
   th[13] = flags;
+  if (flags & TCPHDR_ACK) tcp_clear_delack(sk);  // this segment carries the ACK
   uint16_t window = tcp_select_window(sk, flags);
   if (!(flags & TCPHDR_SYN)) {
     // Never shrink the offered window (RFC 7323 2.4, tcp_select_window()):
@@ -268,6 +278,7 @@ void Finish(Sock* sk) {
   if (tp(sk)->state == TcpState::kClosed) return;
   SetState(sk, TcpState::kClosed);
   StopRto(sk);
+  tcp_clear_delack(sk);
   RemoveFromHash(sk);
   sock_put(sk);  // the connection's reference
 }
@@ -410,6 +421,29 @@ void tcp_ofo_queue(Sock* sk) {
   }
 }
 
+// __tcp_ack_snd_check(): acknowledge now when delayed ACKs are off, when
+// two full segments are unacknowledged, or for a FIN or a filled hole;
+// otherwise arm the delayed-ACK timer.
+void tcp_ack_snd_check(Sock* sk, uint32_t len, bool now) {
+  TcpSock* t = tp(sk);
+  const sim::Time delack = sk->host->sysctl().tcp_delack_ns;
+  t->ack_pending_bytes += len;
+  if (len > 0 && len < t->mss) t->ack_pushed = true;  // tcp_measure_rcv_mss()
+  if (delack == 0 || now || t->ack_pending_bytes >= 2 * t->mss) {
+    tcp_send_ack(sk);
+    return;
+  }
+  if (t->delack_timer.valid()) return;
+  TraceTcp(sk, "inet_csk_reset_xmit_timer", "delayed ACK in {}", sim::FormatDuration(delack));
+  t->delack_timer = sk->world->sim().scheduler().After(delack, "tcp_delack_timer", [sk] {
+    TcpSock* tt = tp(sk);
+    tt->delack_timer = sim::EventHandle{};
+    if (tt->ack_pending_bytes == 0 || tt->state == TcpState::kClosed) return;
+    TraceTcp(sk, "tcp_delack_timer", "{} bytes unacknowledged", tt->ack_pending_bytes);
+    tcp_send_ack(sk);
+  });
+}
+
 // The receiver's half (tcp_data_queue): in-order data is queued and
 // acknowledged at once, then the out-of-order queue drains into it; data
 // beyond a hole is held and draws a duplicate ACK; old data is dropped and
@@ -436,9 +470,10 @@ void tcp_data_queue(Sock* sk, SkBuff* skb, const PacketSummary& p) {
     skb_pull(skb, p.payload_offset);
     tcp_charge_rx(sk, skb);
   }
+  const bool had_ofo = !t->out_of_order_queue.empty();
   tcp_queue_in_order(sk, skb, p.payload_len, fin);
   tcp_ofo_queue(sk);
-  tcp_send_ack(sk);
+  tcp_ack_snd_check(sk, p.payload_len, fin || had_ofo);
   if (t->fin_received && t->state == TcpState::kFinWait2) Finish(sk);
 }
 
@@ -664,6 +699,12 @@ long tcp_sendmsg(Sock* sk, MsgHdr* msg, size_t size) {
 void tcp_cleanup_rbuf(Sock* sk) {
   TcpSock* t = tp(sk);
   if (t->state != TcpState::kEstablished && t->state != TcpState::kFinWait1 && t->state != TcpState::kFinWait2) return;
+  // A delayed ACK goes now if more than a segment is unacknowledged or a
+  // short segment was pushed (the sender may be waiting on it).
+  if (t->ack_pending_bytes > 0 && (t->ack_pending_bytes > t->mss || t->ack_pushed)) {
+    tcp_send_ack(sk);
+    return;
+  }
   const uint32_t now_window = tcp_select_window(sk, 0);
   if (now_window >= 2 * std::max<uint32_t>(t->rcv_wnd, 1)) tcp_send_ack(sk);
 }
@@ -783,6 +824,7 @@ void tcp_destroy_sock(Sock* sk) {
   if (sk->tcp == nullptr) return;
   TcpSock* t = tp(sk);
   StopRto(sk);
+  tcp_clear_delack(sk);
   for (auto* q : {&t->write_queue, &t->rtx_queue}) {
     while (!q->empty()) {
       SkBuff* skb = q->front();

@@ -9,7 +9,9 @@
 // timer with exponential backoff, slow start, window updates after reads,
 // FIN on close, and recvmsg.
 //
-// Not yet: SACK, delayed ACKs, partial-ACK splitting (tcp_trim_head /
+// Delayed ACKs with a fixed per-host delay (no quickack mode).
+//
+// Not yet: SACK, partial-ACK splitting (tcp_trim_head /
 // tcp_fragment), TSO/GSO, RST, a scripted packetdrill peer, wire faults
 // other than a dropped packet, poll/epoll semantics beyond POLLOUT/POLLERR,
 // notification stacking (6.10).
@@ -89,6 +91,12 @@ struct TcpSock {
   uint64_t retransmits = 0;
   uint64_t fast_retransmits = 0;
   uint32_t dupacks = 0;  // duplicate ACKs in a row for snd_una
+  // Delayed ACK (inet_connection_sock's icsk_ack): bytes received since our
+  // last ACK, and the timer that acknowledges them if no second full
+  // segment or outgoing data does first.
+  uint32_t ack_pending_bytes = 0;
+  bool ack_pushed = false;  // ICSK_ACK_PUSHED: a short segment is among them
+  sim::EventHandle delack_timer;
   std::deque<OfoSegment> out_of_order_queue;
   uint64_t dup_acks_sent = 0;
   // Listening sockets: connections that completed the handshake.

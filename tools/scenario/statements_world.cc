@@ -73,7 +73,8 @@ void ApplyDeviceOptions(net::NetDevice* dev, const DeviceOptions& o) {
 bool CompileHost(Compiler& c, const Line& line, const Args& args, Step* step) {
   if (!c.NeedPositionals(line, args, 2, "host NAME [memlock=BYTES|unlimited] [cap_ipc_lock=0|1] [optmem_max=N] ...") ||
       !c.NoResult(args) ||
-      !c.OnlyKeys(args, {"memlock", "cap_ipc_lock", "optmem_max", "wmem_default", "wmem_max", "rmem_default", "rmem_max"})) {
+      !c.OnlyKeys(args, {"memlock", "cap_ipc_lock", "optmem_max", "wmem_default", "wmem_max", "rmem_default", "rmem_max",
+                         "tcp_delack"})) {
     return false;
   }
   const std::string name = args.pos[1].text;
@@ -84,6 +85,7 @@ bool CompileHost(Compiler& c, const Line& line, const Args& args, Step* step) {
     bool unlimited = false;
     std::optional<bool> cap;
     std::map<std::string, int> sysctl;
+    std::optional<sim::Time> delack;
   } s;
   for (const auto& [key, w] : args.kv) {
     uint64_t u;
@@ -97,6 +99,10 @@ bool CompileHost(Compiler& c, const Line& line, const Args& args, Step* step) {
     } else if (key == "cap_ipc_lock") {
       if (!c.Take(ParseUint(w, 1), &u)) return false;
       s.cap = u == 1;
+    } else if (key == "tcp_delack") {
+      sim::Time d;
+      if (!c.Take(ParseDuration(w), &d)) return false;
+      s.delack = d;
     } else {
       if (!c.Take(ParseUint(w, 0x7fffffff), &u)) return false;
       s.sysctl[key] = static_cast<int>(u);
@@ -109,6 +115,7 @@ bool CompileHost(Compiler& c, const Line& line, const Args& args, Step* step) {
     if (s.memlock) h->mm().user().memlock_limit = *s.memlock;
     h->mm().user().memlock_unlimited = s.unlimited;
     if (s.cap) h->mm().user().cap_ipc_lock = *s.cap;
+    if (s.delack) h->sysctl().tcp_delack_ns = *s.delack;
     for (const auto& [key, v] : s.sysctl) {
       if (key == "optmem_max") h->sysctl().optmem_max = v;
       if (key == "wmem_default") h->sysctl().wmem_default = v;
