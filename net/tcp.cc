@@ -151,19 +151,26 @@ void tcp_write_xmit(Sock* sk, bool full_only = false) {
   if (!t->rtx_queue.empty() && !t->rto_timer.valid()) ArmRto(sk);
 }
 
+// tcp_retransmit_skb(): resend the head of the retransmit queue (as a copy
+// if the device still holds its last clone); its ACK no longer gives an RTT
+// sample (Karn).
+void tcp_retransmit_skb(Sock* sk, SkBuff* skb) {
+  ++tp(sk)->retransmits;
+  skb->retransmitted = true;
+  tcp_transmit_skb(sk, skb);
+}
+
 void OnRto(Sock* sk) {
   TcpSock* t = tp(sk);
   t->rto_timer = sim::EventHandle{};
   if (t->rtx_queue.empty()) return;
   SkBuff* skb = t->rtx_queue.front();
-  ++t->retransmits;
   ++t->backoff;
   t->ssthresh = std::max<uint32_t>(t->cwnd / 2, 2);
   t->cwnd = 1;
-  skb->retransmitted = true;
   TraceTcp(sk, "tcp_retransmit_timer", "retransmit [{}, {}) after {}", skb->seq, skb->end_seq,
            sim::FormatDuration(t->rto));
-  tcp_transmit_skb(sk, skb);
+  tcp_retransmit_skb(sk, skb);
   t->rto = std::min<sim::Time>(t->rto * 2, 120 * sim::kSecond);
   ArmRto(sk);
 }
@@ -174,13 +181,11 @@ void OnRto(Sock* sk) {
 void tcp_fastretrans(Sock* sk) {
   TcpSock* t = tp(sk);
   SkBuff* skb = t->rtx_queue.front();
-  ++t->retransmits;
   ++t->fast_retransmits;
   t->ssthresh = std::max<uint32_t>(static_cast<uint32_t>(t->rtx_queue.size()) / 2, 2);
   t->cwnd = t->ssthresh;
-  skb->retransmitted = true;
   TraceTcp(sk, "tcp_fastretrans_alert", "{} duplicate ACKs: retransmit [{}, {})", t->dupacks, skb->seq, skb->end_seq);
-  tcp_transmit_skb(sk, skb);
+  tcp_retransmit_skb(sk, skb);
   ArmRto(sk);
 }
 
