@@ -51,16 +51,8 @@ void NicDevice::Dma() {
     } else if (peer != nullptr) {
       std::vector<uint8_t> bytes = pkt.bytes.empty() ? skb_bytes(d.skb) : pkt.bytes;
       NetDevice* to = peer;
-      world.sim().scheduler().After(params_.wire_latency, "nic_rx", [to, bytes = std::move(bytes)]() mutable {
-        World& w = to->host->world();
-        SkBuff* rx = alloc_skb(w, static_cast<uint32_t>(bytes.size()) + kHhLen, "NIC receive");
-        skb_reserve(rx, kHhLen);
-        std::memcpy(skb_put(rx, static_cast<uint32_t>(bytes.size())), bytes.data(), bytes.size());
-        rx->protocol = (bytes[0] >> 4) == 6 ? ETH_P_IPV6 : ETH_P_IP;
-        ++to->rx_packets;
-        netif_rx(rx, to, to->host);
-        to->host->softirq().Drain();  // irq exit: NET_RX runs
-      });
+      world.sim().scheduler().After(params_.wire_latency, "nic_rx",
+                                    [to, bytes = std::move(bytes)] { netif_receive_bytes(to, bytes, "NIC receive"); });
     }
     break;
   }
@@ -166,6 +158,48 @@ int VethDevice::ndo_start_xmit(SkBuff* skb) {
   // in our softirq, still inside the sender's dev_queue_xmit.
   netif_rx(skb, peer, host);
   return NETDEV_TX_OK;
+}
+
+// ---------------------------------------------------------------- tun
+
+TunDevice::TunDevice(Host* host, std::string name, sim::ObjectId id, int ifindex)
+    : NetDevice(host, std::move(name), DeviceKind::kTun, id, ifindex) {
+  features = NETIF_F_SG | NETIF_F_HW_CSUM;
+}
+
+int TunDevice::ndo_start_xmit(SkBuff* skb) {
+  World& world = host->world();
+  ++tx_packets;
+  tx_bytes += skb->len;
+  // tun_net_xmit() (6.1): the reader may hold the packet for any time, so
+  // user frags are copied now (skb_orphan_frags_rx: MSG_ZEROCOPY reports
+  // COPIED, as every packetdrill zerocopy test expects) and the socket's
+  // memory is released (skb_orphan).
+  if (skb_orphan_frags_rx(skb) != 0) {
+    ++tx_dropped;
+    kfree_skb(skb, "tun: skb_orphan_frags_rx failed");
+    return NETDEV_TX_OK;
+  }
+  skb_orphan(skb);
+  const WirePacket& pkt = LogWire(skb);
+  ZC_TRACE(world.tracer(), "dev", "tun_net_xmit")
+      .Obj(id)
+      .Obj(skb->id)
+      .Msg("{}/{}: packet #{} to the reader", host->name(), name, pkt.seq);
+  // tun_do_read(): the reader (a scripted peer) takes it at once.
+  consume_skb(skb);
+  return NETDEV_TX_OK;
+}
+
+void netif_receive_bytes(NetDevice* to, const std::vector<uint8_t>& bytes, const char* why) {
+  World& w = to->host->world();
+  SkBuff* rx = alloc_skb(w, static_cast<uint32_t>(bytes.size()) + kHhLen, why);
+  skb_reserve(rx, kHhLen);
+  std::memcpy(skb_put(rx, static_cast<uint32_t>(bytes.size())), bytes.data(), bytes.size());
+  rx->protocol = (bytes[0] >> 4) == 6 ? ETH_P_IPV6 : ETH_P_IP;
+  ++to->rx_packets;
+  netif_rx(rx, to, to->host);
+  to->host->softirq().Drain();  // irq exit (or tun_get_user's local_bh_enable): NET_RX runs
 }
 
 bool LinkDevices(NetDevice* a, NetDevice* b) {

@@ -59,6 +59,21 @@ class VethDevice : public NetDevice {
   int ndo_start_xmit(SkBuff* skb) override;
 };
 
+// A tun device (drivers/net/tun.c) whose reader and writer is a scripted
+// peer, as packetdrill drives the kernel: transmitted packets are copied out
+// of user pages (COPIED), logged on the wire and consumed; the script's
+// packets enter through netif_receive_bytes() (tun_get_user()).
+class TunDevice : public NetDevice {
+ public:
+  TunDevice(Host* host, std::string name, sim::ObjectId id, int ifindex);
+  int ndo_start_xmit(SkBuff* skb) override;
+};
+
+// A packet arriving from outside the host on `to` (a NIC's link partner, a
+// scripted peer on a NIC, or tun_get_user()): a new skb holding `bytes` (a
+// whole IP packet) enters NET_RX now.
+void netif_receive_bytes(NetDevice* to, const std::vector<uint8_t>& bytes, const char* why);
+
 // Joins two NICs by a wire, or two veths as a pair. False if the kinds do
 // not match or either is already joined.
 bool LinkDevices(NetDevice* a, NetDevice* b);

@@ -53,6 +53,13 @@ NetDevice* Host::AddVeth(const std::string& name) {
   return devices_.back().get();
 }
 
+NetDevice* Host::AddTun(const std::string& name) {
+  if (FindDevice(name) != nullptr) return nullptr;
+  devices_.push_back(std::make_unique<TunDevice>(this, name, world_.NextDeviceId(),
+                                                 static_cast<int>(devices_.size()) + 1));
+  return devices_.back().get();
+}
+
 NetDevice* Host::FindDevice(const std::string& name) {
   for (auto& d : devices_) {
     if (d->name == name) return d.get();

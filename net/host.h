@@ -48,6 +48,7 @@ class Host {
   NetDevice* AddNic(const std::string& name, const NicParams& params);
   NetDevice* AddDummy(const std::string& name);
   NetDevice* AddVeth(const std::string& name);
+  NetDevice* AddTun(const std::string& name);
   NetDevice* FindDevice(const std::string& name);
   NetDevice* loopback() { return lo_; }
   const std::vector<std::unique_ptr<NetDevice>>& devices() const { return devices_; }

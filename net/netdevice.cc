@@ -64,6 +64,8 @@ const char* DeviceKindName(DeviceKind kind) {
       return "loopback";
     case DeviceKind::kVeth:
       return "veth";
+    case DeviceKind::kTun:
+      return "tun";
   }
   return "?";
 }
@@ -201,7 +203,8 @@ bool ParsePacket(const std::vector<uint8_t>& b, PacketSummary* out) {
     if (doff < kTcpBaseHdrLen || doff > p.l4_len) return false;
     p.payload_offset = l4 + doff;
     p.payload_len = p.l4_len - doff;
-    // tcp_parse_options(): only the window scale (kind 3) is read.
+    // tcp_parse_options(): MSS (kind 2), window scale (kind 3) and
+    // SACK-permitted (kind 4); timestamps and SACK blocks are skipped.
     for (uint32_t o = l4 + kTcpBaseHdrLen; o < l4 + doff;) {
       const uint8_t kind = b[o];
       if (kind == 0) break;  // end of options
@@ -210,7 +213,9 @@ bool ParsePacket(const std::vector<uint8_t>& b, PacketSummary* out) {
         continue;
       }
       if (o + 1 >= l4 + doff || b[o + 1] < 2 || o + b[o + 1] > l4 + doff) break;
+      if (kind == 2 && b[o + 1] == 4) p.tcp_mss = get_be16(&b[o + 2]);
       if (kind == 3 && b[o + 1] == 3) p.tcp_wscale = std::min<int>(b[o + 2], 14);
+      if (kind == 4 && b[o + 1] == 2) p.tcp_sack_ok = true;
       o += b[o + 1];
     }
     p.tcp_check_ok = csum_magic(p.src, p.dst, p.l4_len, IPPROTO_TCP, csum_partial(&b[l4], p.l4_len, 0)) == 0;

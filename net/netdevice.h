@@ -27,7 +27,7 @@ inline constexpr uint64_t NETIF_F_TSO = 1ull << 16;
 inline constexpr uint64_t NETIF_F_TSO6 = 1ull << 19;
 std::string NetifFeatureNames(uint64_t features);
 
-enum class DeviceKind { kNic, kDummy, kLoopback, kVeth };
+enum class DeviceKind { kNic, kDummy, kLoopback, kVeth, kTun };
 const char* DeviceKindName(DeviceKind kind);
 
 inline constexpr int NETDEV_TX_OK = 0;
@@ -70,6 +70,8 @@ struct PacketSummary {
   uint8_t tcp_flags = 0;
   uint16_t tcp_window = 0;
   int tcp_wscale = -1;                 // the window-scale option of a SYN (-1: absent)
+  int tcp_mss = -1;                    // the MSS option of a SYN (-1: absent)
+  bool tcp_sack_ok = false;            // SACK-permitted offered (read, not acted on)
   bool tcp_check_ok = false;
   bool udp_check_ok = false;           // only meaningful for a whole datagram
   std::string ToString() const;

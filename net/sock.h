@@ -101,6 +101,9 @@ struct NetSysctls {
   // 40 ms to 200 ms; a fixed value here). 0: acknowledge every segment at
   // once, this model's default, which keeps notification times easy to read.
   int64_t tcp_delack_ns = 0;
+  // tcp_rmem[2]: the most a TCP socket may buffer; sets the window scale
+  // (6 MB -> 7; packetdrill's defaults, 15 MB, give 8).
+  int64_t tcp_rmem_max = 6 * 1024 * 1024;
 };
 
 // TCP_SKB_MIN_TRUESIZE = 2048 + SKB_DATA_ALIGN(sizeof(struct sk_buff)).

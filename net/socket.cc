@@ -84,7 +84,7 @@ int sys_bind(Host* host, int fd, const InetAddr& addr) {
   return 0;
 }
 
-int sys_connect(Host* host, int fd, const InetAddr& addr) {
+int sys_connect(Host* host, int fd, const InetAddr& addr, bool nonblock) {
   World::SyscallScope in_kernel(host->world());
   Host::TaskScope task(*host);
   Sock* sk = sockfd_lookup(host, fd);
@@ -98,7 +98,7 @@ int sys_connect(Host* host, int fd, const InetAddr& addr) {
     if (addr.family != sk->family) return -EAFNOSUPPORT;
     if (inet_autobind(sk) != 0) return -EAGAIN;
     TraceCall(host, sk, "connect", "{} -> {}", sk->saddr.ToString(), addr.ToString());
-    return tcp_v4_connect(sk, addr);
+    return tcp_v4_connect(sk, addr, nonblock);
   }
   // inet_dgram_connect(): autobind before the protocol looks at the address.
   if (inet_autobind(sk) != 0) return -EAGAIN;

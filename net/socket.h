@@ -25,7 +25,9 @@ struct UserMsg {
 
 int sys_socket(Host* host, int family, int type, int protocol);
 int sys_bind(Host* host, int fd, const InetAddr& addr);
-int sys_connect(Host* host, int fd, const InetAddr& addr);
+// `nonblock`: the file's O_NONBLOCK; a TCP connect then returns -EINPROGRESS
+// once its SYN is out.
+int sys_connect(Host* host, int fd, const InetAddr& addr, bool nonblock = false);
 int sys_setsockopt(Host* host, int fd, int level, int optname, int val);
 int sys_getsockopt(Host* host, int fd, int level, int optname, int* val);
 long sys_sendmsg(Host* host, int fd, const UserMsg& msg, unsigned flags);

@@ -73,8 +73,10 @@ void tcp_clear_delack(Sock* sk) {
 // Builds the TCP header of a segment in front of skb->data and sends it.
 void TransmitSegment(Sock* sk, SkBuff* skb, uint32_t seq, uint8_t flags) {
   TcpSock* t = tp(sk);
-  // A SYN carries the window-scale option (NOP, kind 3, length 3, shift).
-  const uint32_t hdr_len = (flags & TCPHDR_SYN) ? kTcpHdrLen + 4 : kTcpHdrLen;
+  // A SYN carries MSS (kind 2, length 4) and window scale (NOP, kind 3,
+  // length 3, shift): tcp_options_write()'s order without SACK or
+  // timestamps, which the model does not offer.
+  const uint32_t hdr_len = (flags & TCPHDR_SYN) ? kTcpHdrLen + 8 : kTcpHdrLen;
   uint8_t* th = skb_push(skb, hdr_len);
   std::memset(th, 0, hdr_len);
   put_be16(th, sk->saddr.port);
@@ -83,10 +85,13 @@ void TransmitSegment(Sock* sk, SkBuff* skb, uint32_t seq, uint8_t flags) {
   put_be32(th + 8, (flags & TCPHDR_ACK) ? t->rcv_nxt : 0);
   th[12] = static_cast<uint8_t>((hdr_len / 4) << 4);
   if (flags & TCPHDR_SYN) {
-    th[20] = 1;
-    th[21] = 3;
-    th[22] = 3;
-    th[23] = static_cast<uint8_t>(t->rcv_wscale);
+    th[20] = 2;
+    th[21] = 4;
+    put_be16(th + 22, static_cast<uint16_t>(t->advmss));
+    th[24] = 1;
+    th[25] = 3;
+    th[26] = 3;
+    th[27] = static_cast<uint8_t>(t->rcv_wscale);
   }
   th[13] = flags;
   if (flags & TCPHDR_ACK) tcp_clear_delack(sk);  // this segment carries the ACK
@@ -239,10 +244,13 @@ void InitConnection(Sock* sk, NetDevice* dev, const InetAddr& saddr) {
   sk->cork.dev = dev;
   sk->cork.saddr = saddr;
   sk->cork.saddr.port = sk->saddr.port;
-  t->mss = dev->mtu - (sk->family == AF_INET6 ? kIpv6HdrLen : kIpHdrLen) - kTcpHdrLen;
+  // tcp_advertise_mss(): what the route lets us receive; the MSS we send
+  // with is clamped to the peer's option once its SYN arrives.
+  t->advmss = dev->mtu - (sk->family == AF_INET6 ? kIpv6HdrLen : kIpHdrLen) - kTcpHdrLen;
+  t->mss = t->advmss;
   // tcp_select_initial_window(): the smallest shift that lets the 16-bit
   // field cover the most we could ever buffer (tcp_rmem[2], 6 MB, gives 7).
-  int64_t space = std::max<int64_t>(sk->sk_rcvbuf, kTcpRmemMax);
+  int64_t space = std::max<int64_t>(sk->sk_rcvbuf, sk->host->sysctl().tcp_rmem_max);
   t->rcv_wscale = 0;
   while (space > 65535 && t->rcv_wscale < 14) {
     space >>= 1;
@@ -264,9 +272,14 @@ void SendSyn(Sock* sk, uint8_t flags) {
   tcp_write_xmit(sk);
 }
 
-// Window scaling is used only when both SYNs carry the option (RFC 7323).
+// The options of the peer's SYN: window scaling is used only when both SYNs
+// carry it (RFC 7323); the MSS is clamped to the peer's option, or to
+// TCP_MSS_DEFAULT (536) when it sent none (tcp_openreq_init(),
+// tcp_rcv_synsent_state_process() -> tcp_sync_mss()).
 void NegotiateWscale(Sock* sk, const PacketSummary& p) {
   TcpSock* t = tp(sk);
+  t->mss = std::min<uint32_t>(t->advmss, p.tcp_mss > 0 ? static_cast<uint32_t>(p.tcp_mss) : TCP_MSS_DEFAULT);
+  ZC_CHECK(sk->world->checker(), t->mss >= 1, "INV-21", sk->id, "MSS {} from the peer's SYN", t->mss);
   if (p.tcp_wscale < 0) {
     t->rcv_wscale = t->snd_wscale = 0;
     return;
@@ -510,9 +523,12 @@ const char* TcpStateName(TcpState s) {
   return "?";
 }
 
-int tcp_v4_connect(Sock* sk, const InetAddr& daddr) {
+int tcp_v4_connect(Sock* sk, const InetAddr& daddr, bool nonblock) {
   TcpSock* t = tp(sk);
-  if (t->state != TcpState::kClosed) return t->state == TcpState::kEstablished ? -EISCONN : -EALREADY;
+  if (t->state != TcpState::kClosed) {
+    if (t->state == TcpState::kSynSent) return -EALREADY;  // __inet_stream_connect()
+    return -EISCONN;
+  }
   NetDevice* dev;
   InetAddr saddr;
   const int err = sk->host->RouteOutput(daddr, &dev, &saddr);
@@ -524,6 +540,7 @@ int tcp_v4_connect(Sock* sk, const InetAddr& daddr) {
   sk->host->tcp_socks().push_back(sk);
   SetState(sk, TcpState::kSynSent);
   SendSyn(sk, TCPHDR_SYN);
+  if (nonblock) return -EINPROGRESS;
   // A blocking connect sleeps until the handshake completes.
   if (!sk->world->WaitFor([sk] { return tp(sk)->state != TcpState::kSynSent || sk->sk_err != 0; })) return -ETIMEDOUT;
   if (sk->sk_err != 0) return -sk->sk_err;
@@ -687,7 +704,12 @@ long tcp_sendmsg(Sock* sk, MsgHdr* msg, size_t size) {
     t->write_queue.pop_back();
     tcp_free_queued(sk, empty);
   }
-  if (copied > 0 && !(flags & MSG_MORE)) tcp_write_xmit(sk);  // tcp_push()
+  if (copied > 0 && !(flags & MSG_MORE)) {
+    // tcp_push() -> tcp_mark_push(): PSH on the unsent tail, if any (a send
+    // whose segments all went out full inside the loop carries none).
+    if (!t->write_queue.empty()) t->write_queue.back()->tcp_flags |= TCPHDR_PSH;
+    tcp_write_xmit(sk);
+  }
   sk->owned_by_user = false;
   TraceTcp(sk, "tcp_sendmsg_locked", "{} of {} bytes queued{}", copied, size, zc ? " zerocopy" : "");
   if (copied > 0 || err == 0) {

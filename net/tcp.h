@@ -48,8 +48,8 @@ inline constexpr uint8_t TCPHDR_RST = 0x04;
 inline constexpr uint8_t TCPHDR_PSH = 0x08;
 inline constexpr uint8_t TCPHDR_ACK = 0x10;
 inline constexpr uint32_t kTcpHdrLen = kTcpBaseHdrLen;  // no options on data segments
-// tcp_rmem[2]: the most a socket may buffer by default; sets the window scale.
-inline constexpr int64_t kTcpRmemMax = 6 * 1024 * 1024;
+// TCP_MSS_DEFAULT: the MSS assumed when a SYN carries no MSS option.
+inline constexpr uint32_t TCP_MSS_DEFAULT = 536;
 // MAX_TCP_HEADER: headroom every TCP skb reserves for the TCP/IP headers.
 inline constexpr uint32_t MAX_TCP_HEADER = 320;
 inline constexpr sim::Time TCP_RTO_MIN = 200 * sim::kMillisecond;
@@ -79,7 +79,8 @@ struct TcpSock {
   uint32_t rcv_right_edge = 0;  // rcv_nxt + that window, in bytes: never moves left
   int rcv_wscale = 0;      // the shift we apply to the window we advertise
   int snd_wscale = 0;      // the shift the peer applies to its window
-  uint32_t mss = 536;
+  uint32_t mss = 536;      // mss_cache: what we send with
+  uint32_t advmss = 536;   // what we announce in our SYN's MSS option
   uint32_t cwnd = 10;      // segments (initial window, RFC 6928)
   uint32_t ssthresh = 0x7fffffff;
   std::deque<SkBuff*> write_queue;  // queued, not yet sent
@@ -107,7 +108,7 @@ struct TcpSock {
   uint32_t rx_offset = 0;  // bytes of the receive queue's head already read
 };
 
-int tcp_v4_connect(Sock* sk, const InetAddr& daddr);  // also IPv6
+int tcp_v4_connect(Sock* sk, const InetAddr& daddr, bool nonblock = false);  // also IPv6
 int tcp_listen(Sock* sk, int backlog);
 // inet_accept(): the next established child, or -EAGAIN.
 Sock* tcp_accept(Sock* sk, int* err);

@@ -16,6 +16,7 @@
 #include "net/world.h"
 #include "sim/simulator.h"
 #include "tools/scenario/lexer.h"
+#include "tools/scenario/script_peer.h"
 #include "tools/scenario/values.h"
 #include "uring/io_uring.h"
 
@@ -37,6 +38,7 @@ struct Env {
   std::map<std::string, SockHandle> socks;
   std::map<std::string, net::Host*> regions;  // region name -> owning host
   std::map<std::string, std::pair<uint64_t, uint64_t>> region_spans;  // start, length
+  std::optional<ScriptPeer> peer;             // the scripted TCP peer, if declared
   size_t warnings_seen = 0;                   // warnings already expected
   int expectations = 0;
 };
@@ -72,6 +74,7 @@ class Compiler {
   std::set<std::string> socks;
   std::set<std::string> regions;
   std::set<std::string> rings;
+  bool has_peer = false;
 
   bool Fail(Pos pos, std::string message) {
     if (!error) error = Error{pos, std::move(message)};
@@ -119,6 +122,8 @@ bool IsMemoryVerb(const std::string& verb);
 bool IsCallVerb(const std::string& verb);
 bool IsUringVerb(const std::string& verb);
 bool CompileUring(Compiler& c, const Line& line, const Args& args, Step* step);
+bool IsScriptVerb(const std::string& verb);
+bool CompileScript(Compiler& c, const Line& line, const Args& args, Step* step);
 bool CompileRingState(Compiler& c, const Line& line, const Args& args, Step* step);
 
 // An iovec list "buf[0:4000],buf[8K:100]" -> ranges.

@@ -187,8 +187,8 @@ bool CompileSockopt(Compiler& c, const Line& line, const Args& args, Step* step)
 
 bool CompileBindConnect(Compiler& c, const Line& line, const Args& args, Step* step) {
   const bool bind = args.pos[0].text == "bind";
-  if (!c.NeedPositionals(line, args, 3, bind ? "bind SOCK ADDRESS:PORT [-> RESULT]" : "connect SOCK ADDRESS:PORT|unspec [-> RESULT]") ||
-      !c.OnlyKeys(args, {}) || !c.KnownSock(args.pos[1])) {
+  if (!c.NeedPositionals(line, args, 3, bind ? "bind SOCK ADDRESS:PORT [-> RESULT]" : "connect SOCK ADDRESS:PORT|unspec [nonblock=1] [-> RESULT]") ||
+      !c.OnlyKeys(args, bind ? std::initializer_list<const char*>{} : std::initializer_list<const char*>{"nonblock"}) || !c.KnownSock(args.pos[1])) {
     return false;
   }
   net::InetAddr addr;
@@ -200,10 +200,12 @@ bool CompileBindConnect(Compiler& c, const Line& line, const Args& args, Step* s
   bool has;
   long expected;
   if (!OptionalResult(c, args, &has, &expected)) return false;
+  uint64_t nonblock = 0;
+  if (args.kv.count("nonblock") && !c.Take(ParseUint(args.kv.at("nonblock"), 1), &nonblock)) return false;
   const std::string sock = args.pos[1].text;
-  step->action = [bind, sock, addr, has, expected](Env& env) -> std::optional<std::string> {
+  step->action = [bind, sock, addr, has, expected, nonblock](Env& env) -> std::optional<std::string> {
     const SockHandle s = Handle(env, sock);
-    const int rc = bind ? net::sys_bind(s.host, s.fd, addr) : net::sys_connect(s.host, s.fd, addr);
+    const int rc = bind ? net::sys_bind(s.host, s.fd, addr) : net::sys_connect(s.host, s.fd, addr, nonblock == 1);
     return CheckResult(env, rc, has, expected);
   };
   return true;

@@ -74,7 +74,7 @@ bool CompileHost(Compiler& c, const Line& line, const Args& args, Step* step) {
   if (!c.NeedPositionals(line, args, 2, "host NAME [memlock=BYTES|unlimited] [cap_ipc_lock=0|1] [optmem_max=N] ...") ||
       !c.NoResult(args) ||
       !c.OnlyKeys(args, {"memlock", "cap_ipc_lock", "optmem_max", "wmem_default", "wmem_max", "rmem_default", "rmem_max",
-                         "tcp_delack"})) {
+                         "tcp_delack", "tcp_rmem_max"})) {
     return false;
   }
   const std::string name = args.pos[1].text;
@@ -122,6 +122,7 @@ bool CompileHost(Compiler& c, const Line& line, const Args& args, Step* step) {
       if (key == "wmem_max") h->sysctl().wmem_max = v;
       if (key == "rmem_default") h->sysctl().rmem_default = v;
       if (key == "rmem_max") h->sysctl().rmem_max = v;
+      if (key == "tcp_rmem_max") h->sysctl().tcp_rmem_max = v;
     }
     return std::nullopt;
   };
@@ -131,7 +132,7 @@ bool CompileHost(Compiler& c, const Line& line, const Args& args, Step* step) {
 bool CompileDevice(Compiler& c, const Line& line, const Args& args, Step* step) {
   const std::string verb = args.pos[0].text;
   const bool modify = verb == "dev";
-  if (!c.NeedPositionals(line, args, 2, "nic|dummy|veth|dev HOST:DEV [mtu=N] [features=sg|hw_csum|...] ...") ||
+  if (!c.NeedPositionals(line, args, 2, "nic|dummy|veth|tun|dev HOST:DEV [mtu=N] [features=sg|hw_csum|...] ...") ||
       !c.NoResult(args)) {
     return false;
   }
@@ -149,6 +150,7 @@ bool CompileDevice(Compiler& c, const Line& line, const Args& args, Step* step) 
     if (verb == "nic") d = h->AddNic(dev, o.nic);
     if (verb == "dummy") d = h->AddDummy(dev);
     if (verb == "veth") d = h->AddVeth(dev);
+    if (verb == "tun") d = h->AddTun(dev);
     if (verb == "dev") d = h->FindDevice(dev);
     ApplyDeviceOptions(d, o);
     return std::nullopt;
@@ -211,7 +213,7 @@ bool CompileEra(Compiler& c, const Line& line, const Args& args, Step* step) {
 }  // namespace
 
 bool IsWorldVerb(const std::string& verb) {
-  return verb == "era" || verb == "host" || verb == "nic" || verb == "dummy" || verb == "veth" || verb == "dev" ||
+  return verb == "era" || verb == "host" || verb == "nic" || verb == "dummy" || verb == "veth" || verb == "tun" || verb == "dev" ||
          verb == "link" || verb == "addr";
 }
 
