@@ -117,8 +117,12 @@ SkBuff* sock_dequeue_err_skb(Sock* sk) {
   if (sk->sk_error_queue.empty()) return nullptr;
   SkBuff* skb = sk->sk_error_queue.front();
   sk->sk_error_queue.pop_front();
-  // The next queued error becomes sk_err (0 for zerocopy notifications).
-  sk->sk_err = sk->sk_error_queue.empty() ? 0 : static_cast<int>(sk->sk_error_queue.front()->ee.ee_errno);
+  // Only a queued ICMP error becomes sk_err (is_icmp_err_skb()); zerocopy
+  // notifications leave it alone, so a reset's ECONNRESET survives them.
+  if (!sk->sk_error_queue.empty()) {
+    const auto& next = sk->sk_error_queue.front()->ee;
+    if (next.ee_origin == SO_EE_ORIGIN_ICMP || next.ee_origin == SO_EE_ORIGIN_ICMP6) sk->sk_err = static_cast<int>(next.ee_errno);
+  }
   return skb;
 }
 

@@ -156,10 +156,56 @@ void tcp_write_xmit(Sock* sk, bool full_only = false) {
   if (!t->rtx_queue.empty() && !t->rto_timer.valid()) ArmRto(sk);
 }
 
+// __pskb_trim_head() (tcp_output.c, 6.1): drops the first `len` payload
+// bytes: whole frags are unreferenced (a managed frag owns no page
+// reference), a partly eaten one moves its offset. Returns the bytes gone.
+uint32_t __pskb_trim_head(SkBuff* skb, uint32_t len) {
+  const uint32_t eat_head = std::min(len, skb_headlen(skb));
+  if (eat_head > 0) skb_pull(skb, eat_head);
+  uint32_t eat = len - eat_head;
+  if (eat == 0) return len;
+  SkbSharedInfo* sh = skb->shinfo;
+  int k = 0;
+  for (int i = 0; i < sh->nr_frags; ++i) {
+    if (sh->frags[i].len <= eat) {
+      eat -= sh->frags[i].len;
+      skb_frag_unref(skb, i);
+      continue;
+    }
+    sh->frags[k] = sh->frags[i];
+    sh->frags[k].offset += eat;
+    sh->frags[k].len -= eat;
+    eat = 0;
+    ++k;
+  }
+  sh->nr_frags = k;
+  skb->data_len -= len - eat_head;
+  skb->len -= len - eat_head;
+  return len;
+}
+
+// tcp_trim_head(): the peer acknowledged the first `len` bytes of a
+// one-segment skb (tcp_clean_rtx_queue keeps it whole); before it is sent
+// again they are cut off. A clone still in the device shares the frags, so
+// the skb first gets a private head (skb_unclone_keeptruesize ->
+// pskb_expand_head: new shinfo, +1 page reference per frag, +1 ubuf
+// reference).
+int tcp_trim_head(Sock* sk, SkBuff* skb, uint32_t len) {
+  ZC_CHECK(sk->world->checker(), len < skb->len, "INV-21", skb->id, "trimming {} of {} bytes", len, skb->len);
+  if (skb_unclone(skb) != 0) return -ENOMEM;
+  const uint32_t delta_truesize = __pskb_trim_head(skb, len);
+  skb->seq += len;
+  skb->truesize -= delta_truesize;
+  tp(sk)->sk_wmem_queued -= delta_truesize;
+  TraceTcp(sk, "tcp_trim_head", "{} acknowledged bytes cut: [{}, {}) left", len, skb->seq, skb->end_seq);
+  return 0;
+}
+
 // tcp_retransmit_skb(): resend the head of the retransmit queue (as a copy
-// if the device still holds its last clone); its ACK no longer gives an RTT
-// sample (Karn).
+// if the device still holds its last clone), first trimming what a partial
+// ACK covered; its ACK no longer gives an RTT sample (Karn).
 void tcp_retransmit_skb(Sock* sk, SkBuff* skb) {
+  if (before(skb->seq, tp(sk)->snd_una) && tcp_trim_head(sk, skb, tp(sk)->snd_una - skb->seq) != 0) return;
   ++tp(sk)->retransmits;
   skb->retransmitted = true;
   tcp_transmit_skb(sk, skb);
@@ -317,6 +363,8 @@ Sock* Lookup(Host* host, const PacketSummary& p) {
 void ListenerRcv(Sock* lsk, SkBuff* skb, const PacketSummary& p) {
   if (!(p.tcp_flags & TCPHDR_SYN) || (p.tcp_flags & TCPHDR_ACK)) {
     kfree_skb(skb, "TCP: not a SYN for a listener");
+    // tcp_rcv_state_process(TCP_LISTEN): an ACK is answered with a reset.
+    if (p.tcp_flags & TCPHDR_ACK) tcp_v4_send_reset(lsk->host, p);
     return;
   }
   World& world = *lsk->world;
@@ -602,7 +650,13 @@ long tcp_sendmsg(Sock* sk, MsgHdr* msg, size_t size) {
   long err = 0;
   size_t copied = 0;
   if (t->state != TcpState::kEstablished && t->state != TcpState::kCloseWait) {
-    err = t->state == TcpState::kClosed || t->state == TcpState::kListen ? -EPIPE : -ENOTCONN;
+    // sk_stream_wait_connect(): a pending error (a reset) first, once.
+    if (sk->sk_err != 0) {
+      err = -sk->sk_err;
+      sk->sk_err = 0;
+    } else {
+      err = t->state == TcpState::kClosed || t->state == TcpState::kListen ? -EPIPE : -ENOTCONN;
+    }
   }
   while (err == 0 && iov_iter_count(&msg->msg_iter) > 0) {
     SkBuff* skb = t->write_queue.empty() ? nullptr : t->write_queue.back();
@@ -739,6 +793,11 @@ void tcp_cleanup_rbuf(Sock* sk) {
 long tcp_recvmsg(Sock* sk, RecvMsg* out, size_t len, unsigned flags) {
   TcpSock* t = tp(sk);
   if (sk->sk_receive_queue.empty()) {
+    if (sk->sk_err != 0) {  // sock_error(): a reset is reported once
+      const int err = sk->sk_err;
+      sk->sk_err = 0;
+      return -err;
+    }
     if (t->fin_received) return 0;
     if (flags & MSG_DONTWAIT) return -EAGAIN;
     if (!sk->world->WaitFor([sk, t] { return !sk->sk_receive_queue.empty() || t->fin_received; })) return -EAGAIN;
@@ -793,6 +852,94 @@ void tcp_close(Sock* sk) {
   }
 }
 
+namespace {
+
+// tcp_write_queue_purge(): every queued and unacknowledged skb is freed; a
+// zerocopy skb's ubuf reference goes with it, so its notification still
+// comes once any clone the device holds is freed.
+void tcp_write_queue_purge(Sock* sk) {
+  TcpSock* t = tp(sk);
+  for (auto* q : {&t->write_queue, &t->rtx_queue}) {
+    while (!q->empty()) {
+      SkBuff* skb = q->front();
+      q->pop_front();
+      tcp_free_queued(sk, skb);
+    }
+  }
+}
+
+// tcp_reset() (tcp_input.c, 6.1): the error the application will see, the
+// queues purged, the connection done (tcp_done()).
+void tcp_reset(Sock* sk) {
+  TcpSock* t = tp(sk);
+  switch (t->state) {
+    case TcpState::kSynSent:
+      sk->sk_err = ECONNREFUSED;
+      break;
+    case TcpState::kCloseWait:
+      sk->sk_err = EPIPE;
+      break;
+    case TcpState::kClosed:
+      return;
+    default:
+      sk->sk_err = ECONNRESET;
+  }
+  TraceTcp(sk, "tcp_reset", "reset by the peer: {} unacknowledged skbs purged, error {}", t->rtx_queue.size() + t->write_queue.size(),
+           sk->sk_err);
+  tcp_write_queue_purge(sk);
+  t->fin_received = true;  // no more data will come: a reader gets 0 after the error
+  sk_error_report(sk);
+  Finish(sk);  // may drop the last reference: nothing touches sk after it
+}
+
+// tcp_validate_incoming()'s RST rule (RFC 5961 3.2): a reset at exactly
+// rcv_nxt is accepted; one elsewhere in the window draws a challenge ACK;
+// one outside it is ignored.
+void tcp_rcv_rst(Sock* sk, const PacketSummary& p) {
+  TcpSock* t = tp(sk);
+  if (t->state == TcpState::kSynSent) {
+    if ((p.tcp_flags & TCPHDR_ACK) && p.tcp_ack == t->snd_nxt) tcp_reset(sk);
+    return;
+  }
+  if (p.tcp_seq == t->rcv_nxt) {
+    tcp_reset(sk);
+  } else if (after(p.tcp_seq, t->rcv_nxt) && before(p.tcp_seq, t->rcv_right_edge)) {
+    TraceTcp(sk, "tcp_send_challenge_ack", "RST at {} is not rcv_nxt {}", p.tcp_seq, t->rcv_nxt);
+    tcp_send_ack(sk);
+  }
+}
+
+}  // namespace
+
+void tcp_v4_send_reset(Host* host, const PacketSummary& p) {
+  if (p.tcp_flags & TCPHDR_RST) return;  // never answer a reset
+  NetDevice* dev;
+  InetAddr saddr;
+  if (host->RouteOutput(p.src, &dev, &saddr) != 0) return;
+  SkBuff* skb = alloc_skb(host->world(), MAX_TCP_HEADER, "tcp_v4_send_reset");
+  skb_reserve(skb, MAX_TCP_HEADER);
+  uint8_t* th = skb_push(skb, kTcpHdrLen);
+  std::memset(th, 0, kTcpHdrLen);
+  put_be16(th, p.dst.port);
+  put_be16(th + 2, p.src.port);
+  // RFC 793: answer an ACK with its ack number as our sequence; anything
+  // else with sequence 0 and an ACK of everything it occupied.
+  const uint32_t seg_len = p.payload_len + ((p.tcp_flags & TCPHDR_SYN) ? 1 : 0) + ((p.tcp_flags & TCPHDR_FIN) ? 1 : 0);
+  uint8_t flags = TCPHDR_RST;
+  if (p.tcp_flags & TCPHDR_ACK) {
+    put_be32(th + 4, p.tcp_ack);
+  } else {
+    put_be32(th + 8, p.tcp_seq + seg_len);
+    flags |= TCPHDR_ACK;
+  }
+  th[12] = static_cast<uint8_t>((kTcpHdrLen / 4) << 4);
+  th[13] = flags;
+  saddr = p.dst;
+  saddr.port = p.dst.port;
+  ZC_TRACE(host->world().tracer(), "tcp", "tcp_v4_send_reset").Obj(skb->id).Msg("no socket for {}: RST to {}", p.dst.ToString(), p.src.ToString());
+  ip_queue_xmit(skb, dev, saddr, p.src, IPPROTO_TCP);
+}
+
 void tcp_v4_rcv(SkBuff* skb, const PacketSummary& p) {
   Host* host = skb->dev->host;
   if (skb->ip_summed != CHECKSUM_PARTIAL && !p.tcp_check_ok) {
@@ -801,14 +948,27 @@ void tcp_v4_rcv(SkBuff* skb, const PacketSummary& p) {
   }
   Sock* sk = Lookup(host, p);
   if (sk == nullptr) {
-    ZC_TRACE(host->world().tracer(), "tcp", "tcp_v4_rcv").Obj(skb->id).Msg("no socket for {}: dropped (RST not modelled)", p.dst.ToString());
     kfree_skb(skb, "TCP: no socket");
+    tcp_v4_send_reset(host, p);
     return;
   }
   skb_orphan(skb);
   TcpSock* t = tp(sk);
+  if ((p.tcp_flags & TCPHDR_RST) && t->state != TcpState::kListen) {
+    consume_skb(skb);
+    if (t->state == TcpState::kSynRecv && t->listener != nullptr) {
+      Finish(sk);  // tcp_check_req(): the request dies quietly
+    } else {
+      tcp_rcv_rst(sk, p);
+    }
+    return;
+  }
   switch (t->state) {
     case TcpState::kListen:
+      if (p.tcp_flags & TCPHDR_RST) {
+        consume_skb(skb);
+        return;
+      }
       ListenerRcv(sk, skb, p);
       return;
     case TcpState::kSynSent:
@@ -852,13 +1012,7 @@ void tcp_destroy_sock(Sock* sk) {
   TcpSock* t = tp(sk);
   StopRto(sk);
   tcp_clear_delack(sk);
-  for (auto* q : {&t->write_queue, &t->rtx_queue}) {
-    while (!q->empty()) {
-      SkBuff* skb = q->front();
-      q->pop_front();
-      tcp_free_queued(sk, skb);
-    }
-  }
+  tcp_write_queue_purge(sk);
   while (!t->out_of_order_queue.empty()) {
     SkBuff* skb = t->out_of_order_queue.front().skb;
     t->out_of_order_queue.pop_front();

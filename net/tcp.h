@@ -1,7 +1,7 @@
 // TCP over IPv4 and IPv6 (net/ipv4/tcp.c, tcp_output.c, tcp_input.c,
-// tcp_ipv4.c, tcp_minisocks.c; Linux 6.1), first slice: the three-way
-// handshake with the window-scale option and a full receiver on the far
-// host, tcp_sendmsg_locked with zerocopy for both MSG_ZEROCOPY and an
+// tcp_ipv4.c, tcp_minisocks.c; Linux 6.1): the three-way handshake with
+// the MSS and window-scale options, a full receiver on the far host (or a
+// scripted peer), tcp_sendmsg_locked with zerocopy for both MSG_ZEROCOPY and an
 // external msg_ubuf (io_uring), MSS-sized segments (no TSO), transmission of
 // clones (or copies while a clone is still out), cumulative ACKs that free
 // the retransmit queue and push queued data, an out-of-order queue at the
@@ -11,10 +11,11 @@
 //
 // Delayed ACKs with a fixed per-host delay (no quickack mode).
 //
-// Not yet: SACK, partial-ACK splitting (tcp_trim_head /
-// tcp_fragment), TSO/GSO, RST, a scripted packetdrill peer, wire faults
-// other than a dropped packet, poll/epoll semantics beyond POLLOUT/POLLERR,
-// notification stacking (6.10).
+// Also: PSH on the pushed tail, tcp_trim_head of a partly acknowledged skb
+// at retransmit, RST in (tcp_reset, challenge ACKs) and out
+// (tcp_v4_send_reset).
+//
+// Not yet: SACK, tcp_fragment, TSO/GSO, Nagle, timestamps.
 #ifndef ZCSIM_NET_TCP_H_
 #define ZCSIM_NET_TCP_H_
 
@@ -118,6 +119,8 @@ long tcp_recvmsg(Sock* sk, RecvMsg* out, size_t len, unsigned flags);
 void tcp_close(Sock* sk);
 // tcp_v4_rcv() / tcp_v6_rcv(): a segment for this host (headers at data).
 void tcp_v4_rcv(SkBuff* skb, const PacketSummary& p);
+// tcp_v4_send_reset(): the RST answering segment `p`, which found no socket.
+void tcp_v4_send_reset(Host* host, const PacketSummary& p);
 // Reaped every skb of a socket being freed.
 void tcp_destroy_sock(Sock* sk);
 
