@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "net/gso.h"
 #include "net/ip_input.h"
 #include "net/ip_output.h"
 #include "net/world.h"
@@ -45,14 +46,20 @@ void NicDevice::Dma() {
   for (Descriptor& d : ring_) {
     if (d.dma_done) continue;
     d.dma_done = true;
-    const WirePacket& pkt = LogWire(d.skb);
-    if (pkt.seq == params_.drop_packet) {
-      ZC_TRACE(world.tracer(), "dev", "wire_drop").Obj(id).Obj(d.skb->id).Msg("{}/{}: packet #{} lost on the wire", host->name(), name, pkt.seq);
-    } else if (peer != nullptr) {
-      std::vector<uint8_t> bytes = pkt.bytes.empty() ? skb_bytes(d.skb) : pkt.bytes;
-      NetDevice* to = peer;
-      world.sim().scheduler().After(params_.wire_latency, "nic_rx",
-                                    [to, bytes = std::move(bytes)] { netif_receive_bytes(to, bytes, "NIC receive"); });
+    // With TSO the hardware cuts a GSO skb into MSS-sized packets as it
+    // reads it; each is a packet of its own on the wire.
+    const std::vector<size_t> packets =
+        skb_is_gso(d.skb) ? LogWireTso(d.skb) : std::vector<size_t>{static_cast<size_t>(LogWire(d.skb).seq - 1)};
+    for (size_t index : packets) {
+      const WirePacket& pkt = wire[index];
+      if (pkt.seq == params_.drop_packet) {
+        ZC_TRACE(world.tracer(), "dev", "wire_drop").Obj(id).Obj(d.skb->id).Msg("{}/{}: packet #{} lost on the wire", host->name(), name, pkt.seq);
+      } else if (peer != nullptr) {
+        std::vector<uint8_t> bytes = pkt.bytes.empty() ? skb_bytes(d.skb) : pkt.bytes;
+        NetDevice* to = peer;
+        world.sim().scheduler().After(params_.wire_latency, "nic_rx",
+                                      [to, bytes = std::move(bytes)] { netif_receive_bytes(to, bytes, "NIC receive"); });
+      }
     }
     break;
   }
@@ -164,7 +171,9 @@ int VethDevice::ndo_start_xmit(SkBuff* skb) {
 
 TunDevice::TunDevice(Host* host, std::string name, sim::ObjectId id, int ifindex)
     : NetDevice(host, std::move(name), DeviceKind::kTun, id, ifindex) {
-  features = NETIF_F_SG | NETIF_F_HW_CSUM;
+  // packetdrill turns on TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6: the reader
+  // takes GSO packets whole.
+  features = NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_TSO | NETIF_F_TSO6;
 }
 
 int TunDevice::ndo_start_xmit(SkBuff* skb) {

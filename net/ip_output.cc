@@ -397,12 +397,12 @@ SkBuff* __ip_make_skb(Sock* sk, std::deque<SkBuff*>* queue, InetCork* cork) {
   return skb;
 }
 
-namespace {
-
 void ip_send_check(uint8_t* iph) {
   put_be16(iph + 10, 0);
   put_be16(iph + 10, csum_fold(csum_partial(iph, kIpHdrLen, 0)));
 }
+
+namespace {
 
 int ip_finish_output2(SkBuff* skb, NetDevice* dev) {
   const int rc = dev_queue_xmit(skb, dev);
@@ -589,7 +589,10 @@ int ip_send_skb(SkBuff* skb, NetDevice* dev) {
     put_be16(h + 2, static_cast<uint16_t>(skb->len));  // __ip_local_out: tot_len
     ip_send_check(h);
   }
-  if (skb->len > dev->mtu || skb->shinfo->frag_list != nullptr) return ip_do_fragment(skb, dev);
+  // ip_finish_output_gso(): a GSO skb leaves as MSS-sized segments, never
+  // as IP fragments.
+  const bool gso = skb->shinfo->gso_size != 0;
+  if (!gso && (skb->len > dev->mtu || skb->shinfo->frag_list != nullptr)) return ip_do_fragment(skb, dev);
   return ip_finish_output2(skb, dev);
 }
 

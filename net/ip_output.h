@@ -55,6 +55,8 @@ int ip_send_skb(SkBuff* skb, NetDevice* dev);
 int ip_queue_xmit(SkBuff* skb, NetDevice* dev, const InetAddr& saddr, const InetAddr& daddr, int protocol);
 // Gives a fragment back to its socket's charge (ip_do_fragment fast path).
 void skb_set_owner_w_noacct(SkBuff* skb, Sock* sk);
+// ip_send_check(): the IPv4 header checksum.
+void ip_send_check(uint8_t* iph);
 
 }  // namespace zcsim::net
 

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "net/checksum.h"
+#include "net/gso.h"
 #include "net/host.h"
 #include "net/ip_output.h"
 #include "net/world.h"
@@ -100,7 +101,61 @@ const WirePacket& NetDevice::LogWire(SkBuff* skb) {
   return w;
 }
 
+namespace {
+
+// validate_xmit_skb() -> netif_needs_gso(): the device cannot cut this GSO
+// skb itself.
+bool NeedsSoftwareGso(const SkBuff* skb, const NetDevice* dev) {
+  if (!skb_is_gso(skb)) return false;
+  return !(dev->features & (skb->protocol == ETH_P_IPV6 ? NETIF_F_TSO6 : NETIF_F_TSO));
+}
+
+}  // namespace
+
+std::vector<size_t> NetDevice::LogWireTso(SkBuff* skb) {
+  std::vector<size_t> logged;
+  const bool read_bytes = capture_bytes || (kind == DeviceKind::kNic && peer != nullptr);
+  std::vector<TsoPacket> packets = read_bytes ? tso_segment_bytes(skb) : std::vector<TsoPacket>{};
+  const uint32_t mss = skb->shinfo->gso_size;
+  const uint32_t count = read_bytes ? static_cast<uint32_t>(packets.size()) : skb->shinfo->gso_segs;
+  const uint32_t hdr_len = skb_headlen(skb);
+  for (uint32_t i = 0; i < count; ++i) {
+    WirePacket pkt;
+    pkt.time = host->world().now();
+    pkt.seq = wire.size() + 1;
+    pkt.skb = skb->id;
+    if (read_bytes) {
+      pkt.len = static_cast<uint32_t>(packets[i].bytes.size());
+      pkt.user_page_bytes = packets[i].user_page_bytes;
+      pkt.hash = Fnv1a(packets[i].bytes.data(), packets[i].bytes.size());
+      pkt.bytes = std::move(packets[i].bytes);
+    } else {
+      pkt.len = hdr_len + std::min(mss, skb->len - hdr_len - i * mss);
+    }
+    wire.push_back(std::move(pkt));
+    const WirePacket& w = wire.back();
+    ZC_TRACE(host->world().tracer(), "dev", "wire")
+        .Obj(id)
+        .Obj(skb->id, {{"len", skb->len}})
+        .Msg("{}/{} #{} {} bytes (TSO segment {} of {}; {} read from user pages) hash {:016x}", host->name(), name,
+             w.seq, w.len, i + 1, count, w.user_page_bytes, w.hash);
+    logged.push_back(wire.size() - 1);
+  }
+  return logged;
+}
+
 int dev_queue_xmit(SkBuff* skb, NetDevice* dev) {
+  if (NeedsSoftwareGso(skb, dev)) {
+    SkBuff* segs = skb_gso_segment(skb);
+    int rc = NET_XMIT_SUCCESS;
+    while (segs != nullptr) {
+      SkBuff* next = segs->next;
+      segs->next = nullptr;
+      if (dev_queue_xmit(segs, dev) != NET_XMIT_SUCCESS) rc = NET_XMIT_DROP;
+      segs = next;
+    }
+    return rc;
+  }
   World& world = dev->host->world();
   skb->dev = dev;
   if (!dev->has_qdisc()) {

@@ -119,6 +119,9 @@ class NetDevice {
   // byte (frags from their pages at this instant), fills the checksum of a
   // CHECKSUM_PARTIAL packet. Returns the captured bytes.
   const WirePacket& LogWire(SkBuff* skb);
+  // Hardware TSO: logs the MSS-sized packets the device makes of a GSO skb
+  // as it reads it; returns their indices in `wire`.
+  std::vector<size_t> LogWireTso(SkBuff* skb);
 };
 
 // dev_queue_xmit(): through the qdisc or straight to the driver. Returns

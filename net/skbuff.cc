@@ -284,6 +284,8 @@ SkBuff* pskb_copy(SkBuff* skb, uint32_t headroom) {
   }
   n->data_len = skb->data_len;
   n->len += skb->data_len;
+  n->shinfo->gso_size = sh->gso_size;  // skb_copy_header()
+  n->shinfo->gso_segs = sh->gso_segs;
   TraceSkb(n, "__pskb_copy_fclone", "copy of {}", skb->id);
   return n;
 }

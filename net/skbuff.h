@@ -200,6 +200,9 @@ void skb_zcopy_set(SkBuff* skb, UbufInfo* uarg, bool* have_ref);
 void skb_zcopy_clear(SkBuff* skb, bool zerocopy_success);
 void skb_zcopy_downgrade_managed(SkBuff* skb);
 int skb_zerocopy_clone(SkBuff* nskb, SkBuff* orig);
+// skb_split(): bytes from `len` on move to the empty `skb1` (the all-paged
+// case TCP uses; `len` is past the linear part).
+void skb_split(SkBuff* skb, SkBuff* skb1, uint32_t len);
 int skb_orphan_frags(SkBuff* skb);
 int skb_orphan_frags_rx(SkBuff* skb);
 int skb_copy_ubufs(SkBuff* skb);

@@ -115,6 +115,54 @@ int skb_zerocopy_clone(SkBuff* nskb, SkBuff* orig) {
   return 0;
 }
 
+// skb_split() / skb_split_no_header() (net/core/skbuff.c, 6.1). Managed
+// frags are downgraded first: the two halves will own page references
+// independently. SHARED_FRAG and PURE_ZEROCOPY carry over, and skb1 takes
+// its own ubuf reference (skb_zerocopy_clone). A frag that straddles `len`
+// ends up in both, with one more page reference.
+void skb_split(SkBuff* skb, SkBuff* skb1, uint32_t len) {
+  sim::Checker& checker = skb->world->checker();
+  const uint32_t headlen = skb_headlen(skb);
+  ZC_CHECK(checker, len >= headlen && len < skb->len && skb1->len == 0 && !skb_cloned(skb), kInvOneUbuf, skb->id,
+           "skb_split at {} of {} bytes ({} linear)", len, skb->len, headlen);
+  skb_zcopy_downgrade_managed(skb);
+  skb1->shinfo->flags |= skb->shinfo->flags & (SKBFL_SHARED_FRAG | SKBFL_PURE_ZEROCOPY);
+  skb_zerocopy_clone(skb1, skb);
+  SkbSharedInfo* sh = skb->shinfo;
+  SkbSharedInfo* sh1 = skb1->shinfo;
+  const int nfrags = sh->nr_frags;
+  sh->nr_frags = 0;
+  skb1->len = skb1->data_len = skb->len - len;
+  skb->len = len;
+  skb->data_len = len - headlen;
+  uint32_t pos = headlen;
+  int k = 0;
+  for (int i = 0; i < nfrags; ++i) {
+    const uint32_t size = sh->frags[i].len;
+    if (pos + size > len) {
+      sh1->frags[k] = sh->frags[i];
+      if (pos < len) {
+        // Both keep a part of this frag: one more page reference.
+        skb_frag_ref(skb, i);
+        ++sh->frags[i].page->frag_users;  // diagnostic count of frags on the page
+        sh1->frags[k].offset += len - pos;
+        sh1->frags[k].len -= len - pos;
+        sh->frags[i].len = len - pos;
+        ++sh->nr_frags;
+      }
+      ++k;
+    } else {
+      ++sh->nr_frags;
+    }
+    pos += size;
+  }
+  sh1->nr_frags = static_cast<uint8_t>(k);
+  ZC_TRACE(skb->world->tracer(), "skb", "skb_split")
+      .Obj(skb->id, {{"len", skb->len}, {"nr_frags", sh->nr_frags}})
+      .Obj(skb1->id, {{"len", skb1->len}, {"nr_frags", sh1->nr_frags}})
+      .Msg("split at {}", len);
+}
+
 int skb_orphan_frags(SkBuff* skb) {
   if (skb_zcopy(skb) == nullptr) return 0;
   // SKBFL_DONT_ORPHAN (v4 patch 04, 6.0): the owner tolerates long-lived

@@ -7,6 +7,7 @@
 
 #include "net/checksum.h"
 #include "net/datagram.h"
+#include "net/gso.h"
 #include "net/host.h"
 #include "net/ip_output.h"
 #include "net/msg_zerocopy.h"
@@ -51,6 +52,57 @@ void tcp_free_queued(Sock* sk, SkBuff* skb) {
   tp(sk)->sk_wmem_queued -= skb->truesize;
   skb->sk = nullptr;
   consume_skb(skb);
+}
+
+// tcp_set_skb_tso_segs(): how many MSS-sized packets the skb will be on the
+// wire; gso_size tells the device (or skb_gso_segment) where to cut.
+void tcp_set_skb_tso_segs(SkBuff* skb, uint32_t mss) {
+  SkbSharedInfo* sh = skb->shinfo;
+  if (skb->len <= mss) {
+    sh->gso_size = 0;
+    sh->gso_segs = 1;
+  } else {
+    sh->gso_size = static_cast<uint16_t>(mss);
+    sh->gso_segs = static_cast<uint16_t>((skb->len + mss - 1) / mss);
+  }
+}
+
+uint32_t tcp_skb_pcount(const SkBuff* skb) { return std::max<uint32_t>(skb->shinfo->gso_segs, 1); }
+
+// tcp_xmit_size_goal(): how big an skb sendmsg builds. TCP always has GSO
+// (sk_setup_caps adds NETIF_F_GSO for TCP), so up to sk_gso_max_size, but
+// no more than half the largest window the peer offered
+// (tcp_bound_to_half_wnd), in whole MSS.
+uint32_t tcp_xmit_size_goal(Sock* sk) {
+  const TcpSock* t = tp(sk);
+  uint32_t goal = kTcpGsoMaxSize;
+  const uint32_t cutoff = t->max_window > TCP_MSS_DESIRED ? t->max_window >> 1 : t->max_window;
+  if (cutoff != 0 && goal > cutoff) goal = std::max<uint32_t>(cutoff, 68 - kTcpHdrLen);
+  return std::max(t->mss, goal - goal % t->mss);
+}
+
+// tso_fragment() / tcp_fragment() (tcp_output.c, 6.1): cuts `skb` at `len`;
+// the rest becomes a new skb (skb_split: its own ubuf reference), which the
+// caller queues right after it. FIN and PSH move to the second part. The
+// caller has made sure `skb` is not cloned.
+SkBuff* tcp_split_skb(Sock* sk, SkBuff* skb, uint32_t len) {
+  TcpSock* t = tp(sk);
+  SkBuff* buff = tcp_stream_alloc_skb(sk, 0);
+  const uint32_t nlen = skb->len - len;
+  buff->truesize += nlen;
+  skb->truesize -= nlen;
+  buff->seq = skb->seq + len;
+  buff->end_seq = skb->end_seq;
+  skb->end_seq = buff->seq;
+  buff->tcp_flags = skb->tcp_flags;
+  skb->tcp_flags &= static_cast<uint8_t>(~(TCPHDR_FIN | TCPHDR_PSH));
+  buff->tx_time = skb->tx_time;
+  buff->retransmitted = skb->retransmitted;
+  skb_split(skb, buff, len);
+  tcp_set_skb_tso_segs(skb, t->mss);
+  tcp_set_skb_tso_segs(buff, t->mss);
+  TraceTcp(sk, "tcp_fragment", "[{}, {}) + [{}, {})", skb->seq, skb->end_seq, buff->seq, buff->end_seq);
+  return buff;
 }
 
 // tcp_select_window(): the free receive space we advertise. SYNs carry it
@@ -136,11 +188,24 @@ void tcp_transmit_skb(Sock* sk, SkBuff* skb) {
 // only full-sized segments go.
 void tcp_write_xmit(Sock* sk, bool full_only = false) {
   TcpSock* t = tp(sk);
+  const uint32_t size_goal = tcp_xmit_size_goal(sk);
   while (!t->write_queue.empty()) {
     SkBuff* skb = t->write_queue.front();
-    if (full_only && skb->len < t->mss && !(skb->tcp_flags & (TCPHDR_SYN | TCPHDR_FIN))) break;
-    if (t->rtx_queue.size() >= t->cwnd) break;                 // congestion window (segments)
-    if (after(skb->end_seq, t->snd_una + t->snd_wnd)) break;  // receive window
+    const bool syn_fin = skb->tcp_flags & (TCPHDR_SYN | TCPHDR_FIN);
+    if (full_only && skb == t->write_queue.back() && skb->len < size_goal && !syn_fin) break;
+    tcp_set_skb_tso_segs(skb, t->mss);
+    if (t->packets_out >= t->cwnd) break;  // tcp_cwnd_test(), in packets
+    // tcp_snd_wnd_test(): at least the first MSS must fit the peer's window.
+    const uint32_t wnd_end = t->snd_una + t->snd_wnd;
+    if (after(skb->len > t->mss ? skb->seq + t->mss : skb->end_seq, wnd_end)) break;
+    if (tcp_skb_pcount(skb) > 1) {
+      // tcp_mss_split_point(): as many whole MSS as the congestion window
+      // and the receive window allow; the rest waits as its own skb.
+      uint32_t limit = (t->cwnd - t->packets_out) * t->mss;
+      const uint32_t window = wnd_end - skb->seq;
+      if (window < limit) limit = window - window % t->mss;
+      if (skb->len > limit) t->write_queue.insert(t->write_queue.begin() + 1, tcp_split_skb(sk, skb, limit));
+    }
     // INV-21: a TCP skb never holds more than MAX_SKB_FRAGS frags, and its
     // payload covers exactly its sequence space (SYN and FIN take one each).
     const uint32_t flag_seq = (skb->tcp_flags & TCPHDR_SYN ? 1 : 0) + (skb->tcp_flags & TCPHDR_FIN ? 1 : 0);
@@ -149,6 +214,7 @@ void tcp_write_xmit(Sock* sk, bool full_only = false) {
              skb->end_seq);
     t->write_queue.pop_front();
     t->rtx_queue.push_back(skb);
+    t->packets_out += tcp_skb_pcount(skb);
     t->snd_nxt = skb->end_seq;
     TraceTcp(sk, "tcp_write_xmit", "segment [{}, {}) {} bytes", skb->seq, skb->end_seq, skb->len);
     tcp_transmit_skb(sk, skb);
@@ -169,6 +235,7 @@ uint32_t __pskb_trim_head(SkBuff* skb, uint32_t len) {
   for (int i = 0; i < sh->nr_frags; ++i) {
     if (sh->frags[i].len <= eat) {
       eat -= sh->frags[i].len;
+      --sh->frags[i].page->frag_users;  // diagnostic count, before the unref may free the page
       skb_frag_unref(skb, i);
       continue;
     }
@@ -193,10 +260,13 @@ uint32_t __pskb_trim_head(SkBuff* skb, uint32_t len) {
 int tcp_trim_head(Sock* sk, SkBuff* skb, uint32_t len) {
   ZC_CHECK(sk->world->checker(), len < skb->len, "INV-21", skb->id, "trimming {} of {} bytes", len, skb->len);
   if (skb_unclone(skb) != 0) return -ENOMEM;
+  const uint32_t pcount = tcp_skb_pcount(skb);
   const uint32_t delta_truesize = __pskb_trim_head(skb, len);
   skb->seq += len;
   skb->truesize -= delta_truesize;
   tp(sk)->sk_wmem_queued -= delta_truesize;
+  tcp_set_skb_tso_segs(skb, tp(sk)->mss);
+  tp(sk)->packets_out -= pcount - tcp_skb_pcount(skb);
   TraceTcp(sk, "tcp_trim_head", "{} acknowledged bytes cut: [{}, {}) left", len, skb->seq, skb->end_seq);
   return 0;
 }
@@ -205,7 +275,17 @@ int tcp_trim_head(Sock* sk, SkBuff* skb, uint32_t len) {
 // if the device still holds its last clone), first trimming what a partial
 // ACK covered; its ACK no longer gives an RTT sample (Karn).
 void tcp_retransmit_skb(Sock* sk, SkBuff* skb) {
-  if (before(skb->seq, tp(sk)->snd_una) && tcp_trim_head(sk, skb, tp(sk)->snd_una - skb->seq) != 0) return;
+  TcpSock* t = tp(sk);
+  if (before(skb->seq, t->snd_una) && tcp_trim_head(sk, skb, t->snd_una - skb->seq) != 0) return;
+  if (skb->len > t->mss) {
+    // __tcp_retransmit_skb(): one MSS goes again (tcp_fragment in the
+    // retransmit queue, after a private head if a clone is still out).
+    if (skb_unclone(skb) != 0) return;
+    const uint32_t pcount = tcp_skb_pcount(skb);
+    SkBuff* rest = tcp_split_skb(sk, skb, t->mss);
+    t->rtx_queue.insert(t->rtx_queue.begin() + 1, rest);
+    t->packets_out += tcp_skb_pcount(skb) + tcp_skb_pcount(rest) - pcount;
+  }
   ++tp(sk)->retransmits;
   skb->retransmitted = true;
   tcp_transmit_skb(sk, skb);
@@ -233,7 +313,7 @@ void tcp_fastretrans(Sock* sk) {
   TcpSock* t = tp(sk);
   SkBuff* skb = t->rtx_queue.front();
   ++t->fast_retransmits;
-  t->ssthresh = std::max<uint32_t>(static_cast<uint32_t>(t->rtx_queue.size()) / 2, 2);
+  t->ssthresh = std::max<uint32_t>(t->packets_out / 2, 2);
   t->cwnd = t->ssthresh;
   TraceTcp(sk, "tcp_fastretrans_alert", "{} duplicate ACKs: retransmit [{}, {})", t->dupacks, skb->seq, skb->end_seq);
   tcp_retransmit_skb(sk, skb);
@@ -256,19 +336,38 @@ void StopRto(Sock* sk) {
 // clone the device still holds keeps its data (and ubuf) until both go.
 void tcp_clean_rtx_queue(Sock* sk, uint32_t ack) {
   TcpSock* t = tp(sk);
+  uint32_t acked = 0;  // packets
+  sim::Time first_ackt = -1;    // when the oldest newly acknowledged, never resent skb was sent
+  bool retrans_acked = false;   // FLAG_RETRANS_DATA_ACKED
   while (!t->rtx_queue.empty()) {
     SkBuff* skb = t->rtx_queue.front();
-    if (after(skb->end_seq, ack)) break;  // partly acknowledged: kept whole (no tcp_trim_head yet)
-    t->rtx_queue.pop_front();
-    if (!skb->retransmitted) {
-      // RFC 6298 from one sample: rto = srtt + 4 * rttvar, at least 200 ms.
-      const sim::Time rtt = sk->world->now() - skb->tx_time;
-      t->rto = std::max(TCP_RTO_MIN, 3 * rtt);
+    if (after(skb->end_seq, ack)) {
+      // Partly acknowledged: a one-packet skb stays whole (trimmed only if
+      // it is sent again); a TSO skb loses its acknowledged head now
+      // (tcp_tso_acked()).
+      if (tcp_skb_pcount(skb) > 1 && after(ack, skb->seq)) {
+        const uint32_t before_pcount = tcp_skb_pcount(skb);
+        if (tcp_trim_head(sk, skb, ack - skb->seq) == 0) acked += before_pcount - tcp_skb_pcount(skb);
+      }
+      break;
     }
-    if (t->cwnd < t->ssthresh) ++t->cwnd;  // slow start
+    t->rtx_queue.pop_front();
+    t->packets_out -= tcp_skb_pcount(skb);
+    acked += tcp_skb_pcount(skb);
+    if (skb->retransmitted) {
+      retrans_acked = true;
+    } else if (first_ackt < 0) {
+      first_ackt = skb->tx_time;
+    }
     TraceTcp(sk, "tcp_clean_rtx_queue", "[{}, {}) acknowledged", skb->seq, skb->end_seq);
     tcp_free_queued(sk, skb);
   }
+  if (first_ackt >= 0 && !retrans_acked) {
+    // Karn: no RTT sample from an ACK that covers resent data. RFC 6298
+    // from one sample: rto = srtt + 4 * rttvar, at least 200 ms.
+    t->rto = std::max(TCP_RTO_MIN, 3 * (sk->world->now() - first_ackt));
+  }
+  if (t->cwnd < t->ssthresh) t->cwnd = std::min(t->cwnd + acked, t->ssthresh);  // tcp_slow_start()
   t->backoff = 0;
   if (t->rtx_queue.empty()) {
     StopRto(sk);
@@ -413,6 +512,7 @@ void tcp_ack(Sock* sk, const PacketSummary& p) {
     if (++t->dupacks == kTcpReorderingThreshold) tcp_fastretrans(sk);
   }
   t->snd_wnd = new_wnd;
+  t->max_window = std::max(t->max_window, new_wnd);  // tcp_ack_update_window()
   if (after(p.tcp_ack, t->snd_una) && !after(p.tcp_ack, t->snd_nxt)) {
     t->dupacks = 0;
     t->snd_una = p.tcp_ack;
@@ -658,9 +758,10 @@ long tcp_sendmsg(Sock* sk, MsgHdr* msg, size_t size) {
       err = t->state == TcpState::kClosed || t->state == TcpState::kListen ? -EPIPE : -ENOTCONN;
     }
   }
+  const uint32_t size_goal = tcp_xmit_size_goal(sk);  // tcp_send_mss()
   while (err == 0 && iov_iter_count(&msg->msg_iter) > 0) {
     SkBuff* skb = t->write_queue.empty() ? nullptr : t->write_queue.back();
-    int64_t copy = skb != nullptr && !(skb->tcp_flags & (TCPHDR_SYN | TCPHDR_FIN)) ? int64_t{t->mss} - skb->len : 0;
+    int64_t copy = skb != nullptr && !(skb->tcp_flags & (TCPHDR_SYN | TCPHDR_FIN)) ? int64_t{size_goal} - skb->len : 0;
     bool new_segment = copy <= 0;
     for (;;) {
       if (new_segment) {
@@ -669,7 +770,7 @@ long tcp_sendmsg(Sock* sk, MsgHdr* msg, size_t size) {
         skb->seq = skb->end_seq = t->write_seq;
         skb->tcp_flags = TCPHDR_ACK;
         t->write_queue.push_back(skb);
-        copy = t->mss;
+        copy = size_goal;
         new_segment = false;
       }
       copy = std::min<int64_t>(copy, static_cast<int64_t>(iov_iter_count(&msg->msg_iter)));
@@ -750,7 +851,7 @@ long tcp_sendmsg(Sock* sk, MsgHdr* msg, size_t size) {
     t->write_seq += static_cast<uint32_t>(copy);
     skb->end_seq += static_cast<uint32_t>(copy);
     copied += static_cast<size_t>(copy);
-    if (skb->len >= t->mss) tcp_write_xmit(sk);
+    if (skb->len >= size_goal) tcp_write_xmit(sk);  // tcp_push_one()
   }
   // tcp_remove_empty_skb()
   if (!t->write_queue.empty() && t->write_queue.back()->len == 0 && t->write_queue.back()->tcp_flags == TCPHDR_ACK) {

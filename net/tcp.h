@@ -15,7 +15,11 @@
 // at retransmit, RST in (tcp_reset, challenge ACKs) and out
 // (tcp_v4_send_reset).
 //
-// Not yet: SACK, tcp_fragment, TSO/GSO, Nagle, timestamps.
+// GSO: skbs of up to 64 KB (tcp_xmit_size_goal), cut by the device (TSO)
+// or by skb_gso_segment (net/gso.h); tso_fragment / tcp_fragment split them
+// at the congestion or receive window and for retransmission.
+//
+// Not yet: SACK, Nagle, timestamps, TSO autosizing (pacing).
 #ifndef ZCSIM_NET_TCP_H_
 #define ZCSIM_NET_TCP_H_
 
@@ -51,6 +55,10 @@ inline constexpr uint8_t TCPHDR_ACK = 0x10;
 inline constexpr uint32_t kTcpHdrLen = kTcpBaseHdrLen;  // no options on data segments
 // TCP_MSS_DEFAULT: the MSS assumed when a SYN carries no MSS option.
 inline constexpr uint32_t TCP_MSS_DEFAULT = 536;
+// TCP_MSS_DESIRED: below twice this, the size goal is not halved.
+inline constexpr uint32_t TCP_MSS_DESIRED = 1220;
+// sk_gso_max_size: GSO_LEGACY_MAX_SIZE less MAX_TCP_HEADER + 1.
+inline constexpr uint32_t kTcpGsoMaxSize = 65536 - (320 + 1);
 // MAX_TCP_HEADER: headroom every TCP skb reserves for the TCP/IP headers.
 inline constexpr uint32_t MAX_TCP_HEADER = 320;
 inline constexpr sim::Time TCP_RTO_MIN = 200 * sim::kMillisecond;
@@ -83,6 +91,8 @@ struct TcpSock {
   uint32_t mss = 536;      // mss_cache: what we send with
   uint32_t advmss = 536;   // what we announce in our SYN's MSS option
   uint32_t cwnd = 10;      // segments (initial window, RFC 6928)
+  uint32_t packets_out = 0;  // MSS-sized packets sent and not yet acknowledged
+  uint32_t max_window = 0;   // the largest window the peer has offered
   uint32_t ssthresh = 0x7fffffff;
   std::deque<SkBuff*> write_queue;  // queued, not yet sent
   std::deque<SkBuff*> rtx_queue;    // sent, not yet acknowledged
