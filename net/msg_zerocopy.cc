@@ -78,7 +78,7 @@ void __msg_zerocopy_callback(UbufInfoMsgzc* uz) {
 
 }  // namespace
 
-const UbufInfoOps msg_zerocopy_ubuf_ops = {"msg_zerocopy_callback", &msg_zerocopy_callback};
+const UbufInfoOps msg_zerocopy_ubuf_ops = {"msg_zerocopy_callback", &msg_zerocopy_callback, nullptr};
 
 UbufInfo* msg_zerocopy_alloc(Sock* sk, size_t size) {
   World& world = *sk->world;

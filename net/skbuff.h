@@ -62,14 +62,21 @@ uint32_t kmalloc_size_roundup(uint32_t size);
 // SKB_TRUESIZE(X)
 inline constexpr uint32_t SKB_TRUESIZE(uint32_t x) { return x + kSkBuffStructSize + kSkbSharedInfoSize; }
 
-// struct ubuf_info (6.1 layout: callback + refcnt + flags). The object that
-// embeds it (a MSG_ZEROCOPY ubuf_info_msgzc, an io_uring notifier) gives it
-// its id for traces.
+// struct ubuf_info (6.1 layout: callback + refcnt + flags; 6.10 moved the
+// callback into struct ubuf_info_ops, modelled here for every era). The
+// object that embeds it (a MSG_ZEROCOPY ubuf_info_msgzc, an io_uring
+// notifier) gives it its id for traces.
 struct UbufInfo;
 struct UbufInfoOps {
   const char* name;  // the kernel's callback, e.g. "msg_zerocopy_callback"
   // ubuf_info->callback(skb, uarg, zerocopy_success); drops one reference.
   void (*complete)(SkBuff* skb, UbufInfo* uarg, bool success);
+  // ubuf_info_ops::link_skb (6.10, 65bada80dec1 "net: add callback for
+  // setting a ubuf_info to skb"): lets `uarg` onto an skb in place of
+  // skb_zcopy_set(), attaching it or chaining it to the ubuf the skb already
+  // has; 0, or -EEXIST for "start a new skb". Null: one ubuf per skb. Only
+  // consulted from era 6.10 on (skb_zerocopy_link).
+  int (*link_skb)(SkBuff* skb, UbufInfo* uarg);
 };
 struct UbufInfo {
   const UbufInfoOps* ops = nullptr;
@@ -197,6 +204,14 @@ UbufInfo* skb_zcopy(SkBuff* skb);
 bool skb_zcopy_managed(const SkBuff* skb);
 void skb_zcopy_init(SkBuff* skb, UbufInfo* uarg);
 void skb_zcopy_set(SkBuff* skb, UbufInfo* uarg, bool* have_ref);
+// skb_zerocopy_iter_stream()'s first step (TCP): may `uarg`'s pages join
+// skb? From 6.10 a ubuf whose ops have link_skb decides, and has attached
+// or chained itself when it says yes (0); otherwise (and before 6.10) an skb
+// that already carries a different ubuf says -EEXIST (INV-2).
+int skb_zerocopy_link(SkBuff* skb, UbufInfo* uarg);
+// True when skb_zerocopy_link() went through link_skb, so the caller must
+// not skb_zcopy_set() afterwards (6.10: `if (!uarg->ops->link_skb)`).
+bool skb_zerocopy_uses_link_skb(const UbufInfo* uarg);
 void skb_zcopy_clear(SkBuff* skb, bool zerocopy_success);
 void skb_zcopy_downgrade_managed(SkBuff* skb);
 int skb_zerocopy_clone(SkBuff* nskb, SkBuff* orig);

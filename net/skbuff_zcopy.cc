@@ -1,7 +1,9 @@
 // The zerocopy parts of net/core/skbuff.c and include/linux/skbuff.h (6.1):
-// attaching a ubuf to an skb, dropping it, managed frags, and the deferred
-// copy (skb_copy_ubufs) that orphaning performs.
+// attaching a ubuf to an skb (and 6.10's ubuf_info_ops::link_skb), dropping
+// it, managed frags, and the deferred copy (skb_copy_ubufs) that orphaning
+// performs.
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 #include "net/skbuff.h"
@@ -71,6 +73,26 @@ void skb_zcopy_set(SkBuff* skb, UbufInfo* uarg, bool* have_ref) {
     net_zcopy_get(uarg);
   }
   skb_zcopy_init(skb, uarg);
+}
+
+bool skb_zerocopy_uses_link_skb(const UbufInfo* uarg) {
+  return uarg->ops->link_skb != nullptr && uarg->world->era() >= KernelEra::k6_10;
+}
+
+// skb_zerocopy_iter_stream() (6.10): `if (uarg->ops->link_skb)` hands the
+// decision to the ubuf; else the older rule, "an skb can only point to one
+// uarg" (TCP appending to an skb whose ubuf msg_zerocopy_realloc replaced).
+int skb_zerocopy_link(SkBuff* skb, UbufInfo* uarg) {
+  if (skb_zerocopy_uses_link_skb(uarg)) return uarg->ops->link_skb(skb, uarg);
+  UbufInfo* orig = skb_zcopy(skb);
+  if (orig != nullptr && orig != uarg) {
+    ZC_TRACE(skb->world->tracer(), "zcopy", "skb_zerocopy_iter_stream")
+        .Obj(skb->id)
+        .Obj(orig->id)
+        .Msg("already carries another ubuf: -EEXIST, new skb for {}", uarg->id.ToString());
+    return -EEXIST;
+  }
+  return 0;
 }
 
 void skb_zcopy_clear(SkBuff* skb, bool zerocopy_success) {

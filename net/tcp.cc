@@ -809,10 +809,10 @@ long tcp_sendmsg(Sock* sk, MsgHdr* msg, size_t size) {
         t->sk_wmem_queued += copy;
       } else {
         if (skb->len == 0) skb->shinfo->flags |= SKBFL_PURE_ZEROCOPY;
-        // skb_zerocopy_iter_stream(): one ubuf per skb (INV-2).
-        UbufInfo* orig = skb_zcopy(skb);
-        if (orig != nullptr && orig != uarg) {
-          new_segment = true;  // -EEXIST
+        // skb_zerocopy_iter_stream(): one ubuf per skb (INV-2), unless the
+        // ubuf's link_skb (6.10) attaches it or stacks it on the skb's one.
+        if (skb_zerocopy_link(skb, uarg) != 0) {  // -EEXIST
+          new_segment = true;
           continue;
         }
         const uint32_t before_len = skb->len;
@@ -827,7 +827,7 @@ long tcp_sendmsg(Sock* sk, MsgHdr* msg, size_t size) {
           err = e;
           break;
         }
-        skb_zcopy_set(skb, uarg, nullptr);
+        if (!skb_zerocopy_uses_link_skb(uarg)) skb_zcopy_set(skb, uarg, nullptr);
         copy = skb->len - before_len;
       }
       break;

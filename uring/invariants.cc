@@ -1,12 +1,48 @@
 #include "uring/invariants.h"
 
+#include <map>
+
 #include "sim/check.h"
 #include "uring/io_uring.h"
+#include "uring/notif.h"
 
 namespace zcsim::uring {
+namespace {
+
+// INV-1 for the 6.0+ notifiers: refcnt = the master reference (while a
+// request still holds the notifier) + one per shinfo carrying its ubuf + one
+// per live notifier stacked on it as head (6.10). TCP's datapath reference
+// lives only inside a system call, where this check does not run.
+void CheckNotifierBalance(Uring& u) {
+  std::map<uint32_t, net::SkbSharedInfo*> shinfos;  // by id: deterministic
+  u.world().skbs().ForEach([&](net::SkBuff* skb) {
+    if (skb->shinfo != nullptr) shinfos[skb->shinfo->id.n] = skb->shinfo;
+  });
+  std::map<const IoKiocb*, int> held;
+  for (const auto& [id, sh] : shinfos) {
+    if ((sh->flags & net::SKBFL_ZEROCOPY_ENABLE) && sh->destructor_arg != nullptr &&
+        sh->destructor_arg->ops == &io_notif_ubuf_ops) {
+      ++held[io_notif_from_uarg(sh->destructor_arg)];
+    }
+  }
+  u.reqs().ForEach([&](IoKiocb* req) {
+    if (req->sr.notif != nullptr && req->sr.notif->nd.uarg.ops == &io_notif_ubuf_ops) ++held[req->sr.notif];
+  });
+  u.notifs().ForEach([&](IoKiocb* n) {
+    if (n->nd.head != nullptr && n->nd.head != n && n->nd.uarg.refcnt > 0) ++held[n->nd.head];
+  });
+  u.notifs().ForEach([&](IoKiocb* n) {
+    if (n->nd.uarg.ops != &io_notif_ubuf_ops || n->nd.uarg.refcnt == 0) return;  // v4, or completing
+    ZC_CHECK(u.world().checker(), n->nd.uarg.refcnt == held[n], "INV-1", n->id,
+             "refcnt {} but request + shinfos + stacked notifiers hold {}", n->nd.uarg.refcnt, held[n]);
+  });
+}
+
+}  // namespace
 
 void CheckUringInvariants(Uring& u) {
   sim::Checker& checker = u.world().checker();
+  CheckNotifierBalance(u);
   u.world().skbs().ForEach([&](net::SkBuff* skb) {
     if (skb->shinfo == nullptr || !(skb->shinfo->flags & net::SKBFL_MANAGED_FRAG_REFS)) return;
     for (int i = 0; i < skb->shinfo->nr_frags; ++i) {

@@ -67,6 +67,12 @@ struct IoSrMsg {
 struct IoNotifData {
   net::UbufInfo uarg;
   uint64_t account_pages = 0;
+  // 6.10 notification stacking (6fe4220912d1): notifiers whose bytes share
+  // one skb form a chain. `head` is the first (itself when alone), `next`
+  // the following member. The kernel links the io_notif_data; here the
+  // notifiers that embed them. Set by io_link_skb only from era 6.10.
+  IoKiocb* next = nullptr;
+  IoKiocb* head = nullptr;
   bool zc_report = false;  // 6.2: IORING_SEND_ZC_REPORT_USAGE
   bool zc_used = false;
   bool zc_copied = false;
@@ -84,6 +90,9 @@ struct IoKiocb : sim::PoolNode {
   IoMappedUbuf* imu = nullptr;
   IoSrMsg sr;
   IoNotifData nd;  // when this request is a notifier
+  // req->task (tctx in later kernels): the task that allocated a notifier.
+  // A host runs one process, so its host stands for the task.
+  net::Host* task = nullptr;
   bool is_notif = false;
   IoKiocb* owner = nullptr;          // a notifier's send request
   IoKiocb* zc_notif = nullptr;       // a zerocopy send's notifier (kept for checks)

@@ -68,7 +68,7 @@ void io_uring_tx_zerocopy_callback_v4(net::SkBuff* skb, net::UbufInfo* uarg, boo
   if (uarg->refcnt == 0) CompleteWhenFree(notif);
 }
 
-const net::UbufInfoOps io_notif_ubuf_ops_v4 = {"io_uring_tx_zerocopy_callback", &io_uring_tx_zerocopy_callback_v4};
+const net::UbufInfoOps io_notif_ubuf_ops_v4 = {"io_uring_tx_zerocopy_callback", &io_uring_tx_zerocopy_callback_v4, nullptr};
 
 // io_alloc_notif() of the series: from the cache when it can.
 IoKiocb* io_alloc_notif_v4(IoRingCtx* ctx, IoRingCtx::NotifSlot* slot, int slot_index) {

@@ -134,5 +134,30 @@ TEST_F(UringInvariantsTest, Inv15HoldsThroughOverflow) {
   EXPECT_TRUE(sim_.checker().ok());
 }
 
+// B18, re-enacted: as released, 6.10's io_link_skb compared a notifier
+// with itself, so a notifier of another ring could join a chain. Build that
+// chain by hand; the head's task_work would post into the other ring.
+TEST_F(UringInvariantsTest, Inv17CatchesAChainAcrossRings) {
+  world_.set_era(net::KernelEra::k6_10);
+  int err;
+  RingParams params;
+  params.sq_entries = 8;
+  IoRingCtx* other = io_uring_setup(uring_, host_, params, &err);
+  ASSERT_NE(other, nullptr);
+  IoKiocb* head = io_alloc_notif(ctx_);
+  IoKiocb* stranger = io_alloc_notif(other);
+  for (IoKiocb* n : {head, stranger}) n->owner_cqe_posted = n->owner_cqe_had_more = true;
+  stranger->nd.head = head;  // what io_link_skb does once its checks pass
+  head->nd.next = stranger;
+  ++head->nd.uarg.refcnt;
+  const uint32_t stranger_id = stranger->id.n;  // the notifiers are freed once posted
+  io_notif_flush(stranger);  // its last reference: passed on to the head
+  io_notif_flush(head);      // the head's last: the chain completes
+  EXPECT_TRUE(sim_.checker().ok());
+  io_run_task_work(ctx_);
+  EXPECT_EQ(FirstRule(), "INV-17");
+  EXPECT_EQ(sim_.checker().violations()[0].object.n, stranger_id);
+}
+
 }  // namespace
 }  // namespace zcsim::uring
