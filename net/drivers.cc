@@ -45,11 +45,11 @@ void NicDevice::Dma() {
   for (Descriptor& d : ring_) {
     if (d.dma_done) continue;
     d.dma_done = true;
-    const WirePacket& pkt = LogWire(d.skb);
+    std::vector<uint8_t> bytes;
+    const WirePacket& pkt = LogWire(d.skb, peer != nullptr ? &bytes : nullptr);
     if (pkt.seq == params_.drop_packet) {
       ZC_TRACE(world.tracer(), "dev", "wire_drop").Obj(id).Obj(d.skb->id).Msg("{}/{}: packet #{} lost on the wire", host->name(), name, pkt.seq);
     } else if (peer != nullptr) {
-      std::vector<uint8_t> bytes = pkt.bytes.empty() ? skb_bytes(d.skb) : pkt.bytes;
       NetDevice* to = peer;
       world.sim().scheduler().After(params_.wire_latency, "nic_rx", [to, bytes = std::move(bytes)]() mutable {
         World& w = to->host->world();

@@ -72,7 +72,7 @@ NetDevice::NetDevice(Host* host_, std::string name_, DeviceKind kind_, sim::Obje
                      int ifindex_)
     : id(id_), host(host_), name(std::move(name_)), kind(kind_), ifindex(ifindex_) {}
 
-const WirePacket& NetDevice::LogWire(SkBuff* skb) {
+const WirePacket& NetDevice::LogWire(SkBuff* skb, std::vector<uint8_t>* frame) {
   WirePacket pkt;
   pkt.time = host->world().now();
   pkt.seq = wire.size() + 1;
@@ -81,12 +81,17 @@ const WirePacket& NetDevice::LogWire(SkBuff* skb) {
   for (int i = 0; i < skb->shinfo->nr_frags; ++i) {
     if (skb->shinfo->frags[i].page->user) pkt.user_page_bytes += skb->shinfo->frags[i].len;
   }
-  // With capture off (benchmarks) the payload is neither read nor hashed.
-  if (capture_bytes || (kind == DeviceKind::kNic && peer != nullptr)) {
+  // With capture off (benchmarks) the log neither keeps nor hashes the
+  // payload: a send of N segments would otherwise hold N packets' bytes until
+  // the log is cleared.
+  if (capture_bytes || frame != nullptr) {
     std::vector<uint8_t> bytes = skb_bytes(skb);
     if (skb->ip_summed == CHECKSUM_PARTIAL) HwChecksum(skb, &bytes);
-    pkt.hash = Fnv1a(bytes.data(), bytes.size());
-    pkt.bytes = std::move(bytes);
+    if (capture_bytes) {
+      pkt.hash = Fnv1a(bytes.data(), bytes.size());
+      pkt.bytes = frame != nullptr ? bytes : std::move(bytes);
+    }
+    if (frame != nullptr) *frame = std::move(bytes);
   }
   wire.push_back(std::move(pkt));
   const WirePacket& w = wire.back();
