@@ -206,6 +206,9 @@ void BM_TcpInFlight(benchmark::State& state) {
   // A first byte lets the peer advertise its scaled window.
   api::send(c.fd, c.buf, 1, 0);
   c.Settle();
+  // `ip link set eth0 txqueuelen N`: the qdisc holds every segment the ring
+  // cannot, so all N are in flight (a full qdisc would leave the rest unsent).
+  c.a->FindDevice("eth0")->tx_queue_len = static_cast<uint32_t>(segments);
   net::Sock* sk = net::sockfd_lookup(c.a, c.fd);
   if (sk == nullptr || sk->tcp == nullptr) state.SkipWithError("no TCP socket");
   uint64_t peak = 0;

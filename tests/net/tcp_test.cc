@@ -87,5 +87,33 @@ TEST_F(TcpTest, Inv21CatchesAnSkbWhosePayloadDisagreesWithItsSequenceSpace) {
   EXPECT_EQ(FirstRule(), "INV-21");
 }
 
+// A segment the qdisc drops was never sent: tcp_write_xmit() stops there and
+// the segment waits on the write queue for the next ACK, instead of counting
+// as in flight until a retransmission timeout brings it back.
+TEST_F(TcpTest, ASegmentTheQdiscDropsStaysUnsentAndGoesOnTheNextAck) {
+  ASSERT_TRUE(connected_);
+  Sock* sk = sockfd_lookup(a_, fd_);
+  ASSERT_NE(sk, nullptr);
+  NetDevice* dev = a_->FindDevice("eth0");
+  dev->queue_stopped = true;  // everything waits in the qdisc ...
+  dev->tx_queue_len = 2;      // ... which holds two packets
+  const uint32_t una = sk->tcp->snd_una;
+  EXPECT_EQ(Send(10000, MSG_ZEROCOPY), 10000);  // 7 segments
+  EXPECT_EQ(sk->tcp->rtx_queue.size(), 2u);
+  EXPECT_EQ(sk->tcp->snd_nxt, una + 2 * sk->tcp->mss);
+  EXPECT_EQ(sk->tcp->write_queue.size(), 5u);
+  EXPECT_GE(dev->tx_dropped, 1u);  // each push tried the next segment
+  dev->queue_stopped = false;  // netif_wake_queue()
+  dev->tx_queue_len = 1000;
+  qdisc_run(dev);
+  sim_.scheduler().RunUntilIdle();
+  EXPECT_EQ(sk->tcp->retransmits, 0u);
+  EXPECT_TRUE(sk->tcp->write_queue.empty());
+  EXPECT_TRUE(sk->tcp->rtx_queue.empty());
+  RecvMsg got;
+  EXPECT_EQ(sys_recvmsg(b_, peer_, &got, 65536, 0), 10000);
+  EXPECT_TRUE(sim_.checker().ok()) << sim_.checker().violations()[0].ToString();
+}
+
 }  // namespace
 }  // namespace zcsim::net
