@@ -34,6 +34,21 @@ void CheckUbufBalance(World& world) {
   });
 }
 
+// INV-3: clones share one shinfo (so its frags and its single ubuf
+// reference), and its dataref counts every skb sharing it. TCP relies on it:
+// __tcp_transmit_skb() sends a copy instead of a clone while skb_cloned()
+// says an earlier clone is still on a NIC.
+void CheckSharedInfo(World& world) {
+  std::map<uint32_t, int> sharers;  // by shinfo id
+  world.skbs().ForEach([&](SkBuff* skb) {
+    if (skb->shinfo != nullptr) ++sharers[skb->shinfo->id.n];
+  });
+  ForEachShinfo(world, [&](SkbSharedInfo* sh) {
+    ZC_CHECK(world.checker(), sh->dataref == sharers[sh->id.n], "INV-3", sh->id, "dataref {} but {} skb(s) share it",
+             sh->dataref, sharers[sh->id.n]);
+  });
+}
+
 void CheckPageRefs(World& world) {
   std::map<const Page*, int> frags, unmanaged;
   ForEachShinfo(world, [&](SkbSharedInfo* sh) {
@@ -93,6 +108,7 @@ void CheckSocketMemory(World& world) {
 
 void CheckWorldInvariants(World& world) {
   CheckUbufBalance(world);
+  CheckSharedInfo(world);
   CheckPageRefs(world);
   CheckSocketMemory(world);
 }
