@@ -48,17 +48,23 @@ void NicDevice::Dma() {
     d.dma_done = true;
     // With TSO the hardware cuts a GSO skb into MSS-sized packets as it
     // reads it; each is a packet of its own on the wire.
-    const std::vector<size_t> packets =
-        skb_is_gso(d.skb) ? LogWireTso(d.skb) : std::vector<size_t>{static_cast<size_t>(LogWire(d.skb).seq - 1)};
-    for (size_t index : packets) {
-      const WirePacket& pkt = wire[index];
+    std::vector<std::vector<uint8_t>> frames;
+    std::vector<size_t> packets;
+    if (skb_is_gso(d.skb)) {
+      packets = LogWireTso(d.skb, peer != nullptr ? &frames : nullptr);
+    } else {
+      frames.emplace_back();
+      packets.push_back(static_cast<size_t>(LogWire(d.skb, peer != nullptr ? &frames.back() : nullptr).seq - 1));
+    }
+    for (size_t k = 0; k < packets.size(); ++k) {
+      const WirePacket& pkt = wire[packets[k]];
       if (pkt.seq == params_.drop_packet) {
         ZC_TRACE(world.tracer(), "dev", "wire_drop").Obj(id).Obj(d.skb->id).Msg("{}/{}: packet #{} lost on the wire", host->name(), name, pkt.seq);
       } else if (peer != nullptr) {
-        std::vector<uint8_t> bytes = pkt.bytes.empty() ? skb_bytes(d.skb) : pkt.bytes;
         NetDevice* to = peer;
-        world.sim().scheduler().After(params_.wire_latency, "nic_rx",
-                                      [to, bytes = std::move(bytes)] { netif_receive_bytes(to, bytes, "NIC receive"); });
+        world.sim().scheduler().After(params_.wire_latency, "nic_rx", [to, bytes = std::move(frames[k])] {
+          netif_receive_bytes(to, bytes, "NIC receive");
+        });
       }
     }
     break;

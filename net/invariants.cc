@@ -1,9 +1,11 @@
 #include "net/invariants.h"
 
+#include <algorithm>
 #include <map>
 
 #include "net/host.h"
 #include "net/msg_zerocopy.h"
+#include "net/tcp.h"
 #include "net/world.h"
 #include "sim/check.h"
 
@@ -31,6 +33,21 @@ void CheckUbufBalance(World& world) {
     const int held = holders[&uz->ubuf];
     ZC_CHECK(world.checker(), uz->ubuf.refcnt == held, "INV-1", uz->ubuf.id,
              "refcnt {} but {} shinfo(s) hold it", uz->ubuf.refcnt, held);
+  });
+}
+
+// INV-3: clones share one shinfo (so its frags and its single ubuf
+// reference), and its dataref counts every skb sharing it. TCP relies on it:
+// __tcp_transmit_skb() sends a copy instead of a clone while skb_cloned()
+// says an earlier clone is still on a NIC.
+void CheckSharedInfo(World& world) {
+  std::map<uint32_t, int> sharers;  // by shinfo id
+  world.skbs().ForEach([&](SkBuff* skb) {
+    if (skb->shinfo != nullptr) ++sharers[skb->shinfo->id.n];
+  });
+  ForEachShinfo(world, [&](SkbSharedInfo* sh) {
+    ZC_CHECK(world.checker(), sh->dataref == sharers[sh->id.n], "INV-3", sh->id, "dataref {} but {} skb(s) share it",
+             sh->dataref, sharers[sh->id.n]);
   });
 }
 
@@ -89,12 +106,36 @@ void CheckSocketMemory(World& world) {
   }
 }
 
+// INV-21 (sequence side): a TCP socket's packets_out, which its congestion
+// window is tested against, counts the MSS-sized packets of every skb on the
+// retransmit queue, and those skbs cover [snd_una, snd_nxt) in order
+// (tso_fragment, tcp_fragment and tcp_trim_head keep both true).
+void CheckTcpQueues(World& world) {
+  world.socks().ForEach([&](Sock* sk) {
+    if (sk->tcp == nullptr) return;
+    const TcpSock& t = *sk->tcp;
+    uint32_t packets = 0;
+    uint32_t seq = t.rtx_queue.empty() ? t.snd_nxt : t.rtx_queue.front()->seq;
+    bool contiguous = true;
+    for (const SkBuff* skb : t.rtx_queue) {
+      packets += std::max<uint32_t>(skb->shinfo->gso_segs, 1);
+      contiguous = contiguous && skb->seq == seq;
+      seq = skb->end_seq;
+    }
+    ZC_CHECK(world.checker(), packets == t.packets_out && contiguous && seq == t.snd_nxt, "INV-21", sk->id,
+             "packets_out {} but the retransmit queue holds {} packet(s){}", t.packets_out, packets,
+             contiguous && seq == t.snd_nxt ? "" : ", not contiguous up to snd_nxt");
+  });
+}
+
 }  // namespace
 
 void CheckWorldInvariants(World& world) {
   CheckUbufBalance(world);
+  CheckSharedInfo(world);
   CheckPageRefs(world);
   CheckSocketMemory(world);
+  CheckTcpQueues(world);
 }
 
 void RegisterWorldInvariants(World& world) {

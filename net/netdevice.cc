@@ -75,7 +75,7 @@ NetDevice::NetDevice(Host* host_, std::string name_, DeviceKind kind_, sim::Obje
                      int ifindex_)
     : id(id_), host(host_), name(std::move(name_)), kind(kind_), ifindex(ifindex_) {}
 
-const WirePacket& NetDevice::LogWire(SkBuff* skb) {
+const WirePacket& NetDevice::LogWire(SkBuff* skb, std::vector<uint8_t>* frame) {
   WirePacket pkt;
   pkt.time = host->world().now();
   pkt.seq = wire.size() + 1;
@@ -84,12 +84,17 @@ const WirePacket& NetDevice::LogWire(SkBuff* skb) {
   for (int i = 0; i < skb->shinfo->nr_frags; ++i) {
     if (skb->shinfo->frags[i].page->user) pkt.user_page_bytes += skb->shinfo->frags[i].len;
   }
-  // With capture off (benchmarks) the payload is neither read nor hashed.
-  if (capture_bytes || (kind == DeviceKind::kNic && peer != nullptr)) {
+  // With capture off (benchmarks) the log neither keeps nor hashes the
+  // payload: a send of N segments would otherwise hold N packets' bytes until
+  // the log is cleared.
+  if (capture_bytes || frame != nullptr) {
     std::vector<uint8_t> bytes = skb_bytes(skb);
     if (skb->ip_summed == CHECKSUM_PARTIAL) HwChecksum(skb, &bytes);
-    pkt.hash = Fnv1a(bytes.data(), bytes.size());
-    pkt.bytes = std::move(bytes);
+    if (capture_bytes) {
+      pkt.hash = Fnv1a(bytes.data(), bytes.size());
+      pkt.bytes = frame != nullptr ? bytes : std::move(bytes);
+    }
+    if (frame != nullptr) *frame = std::move(bytes);
   }
   wire.push_back(std::move(pkt));
   const WirePacket& w = wire.back();
@@ -112,9 +117,9 @@ bool NeedsSoftwareGso(const SkBuff* skb, const NetDevice* dev) {
 
 }  // namespace
 
-std::vector<size_t> NetDevice::LogWireTso(SkBuff* skb) {
+std::vector<size_t> NetDevice::LogWireTso(SkBuff* skb, std::vector<std::vector<uint8_t>>* frames) {
   std::vector<size_t> logged;
-  const bool read_bytes = capture_bytes || (kind == DeviceKind::kNic && peer != nullptr);
+  const bool read_bytes = capture_bytes || frames != nullptr;
   std::vector<TsoPacket> packets = read_bytes ? tso_segment_bytes(skb) : std::vector<TsoPacket>{};
   const uint32_t mss = skb->shinfo->gso_size;
   const uint32_t count = read_bytes ? static_cast<uint32_t>(packets.size()) : skb->shinfo->gso_segs;
@@ -127,8 +132,11 @@ std::vector<size_t> NetDevice::LogWireTso(SkBuff* skb) {
     if (read_bytes) {
       pkt.len = static_cast<uint32_t>(packets[i].bytes.size());
       pkt.user_page_bytes = packets[i].user_page_bytes;
-      pkt.hash = Fnv1a(packets[i].bytes.data(), packets[i].bytes.size());
-      pkt.bytes = std::move(packets[i].bytes);
+      if (capture_bytes) {
+        pkt.hash = Fnv1a(packets[i].bytes.data(), packets[i].bytes.size());
+        pkt.bytes = frames != nullptr ? packets[i].bytes : std::move(packets[i].bytes);
+      }
+      if (frames != nullptr) frames->push_back(std::move(packets[i].bytes));
     } else {
       pkt.len = hdr_len + std::min(mss, skb->len - hdr_len - i * mss);
     }

@@ -110,18 +110,20 @@ class NetDevice {
   uint64_t tx_dropped = 0;
   uint64_t rx_packets = 0;
   uint64_t rx_dropped = 0;
-  // Off (benchmarks): the wire log neither reads nor hashes payloads. A NIC
-  // with a link partner always reads them, since the partner receives them.
+  // Off (benchmarks): the wire log neither keeps nor hashes payloads. A NIC
+  // with a link partner still reads them, since the partner receives them.
   bool capture_bytes = true;
   std::vector<WirePacket> wire;
 
   // Records `skb` on the wire log as the hardware sees it now: reads every
   // byte (frags from their pages at this instant), fills the checksum of a
-  // CHECKSUM_PARTIAL packet. Returns the captured bytes.
-  const WirePacket& LogWire(SkBuff* skb);
+  // CHECKSUM_PARTIAL packet. The log keeps the bytes only with capture on;
+  // `frame`, if given, receives them either way (what a link partner gets).
+  const WirePacket& LogWire(SkBuff* skb, std::vector<uint8_t>* frame = nullptr);
   // Hardware TSO: logs the MSS-sized packets the device makes of a GSO skb
-  // as it reads it; returns their indices in `wire`.
-  std::vector<size_t> LogWireTso(SkBuff* skb);
+  // as it reads it; returns their indices in `wire`. `frames`, if given,
+  // receives each packet's bytes (for a link partner).
+  std::vector<size_t> LogWireTso(SkBuff* skb, std::vector<std::vector<uint8_t>>* frames = nullptr);
 };
 
 // dev_queue_xmit(): through the qdisc or straight to the driver. Returns

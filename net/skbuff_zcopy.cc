@@ -59,7 +59,12 @@ void skb_zcopy_set(SkBuff* skb, UbufInfo* uarg, bool* have_ref) {
   if (skb == nullptr || uarg == nullptr) return;
   UbufInfo* current = skb_zcopy(skb);
   if (current != nullptr) {
-    // INV-2: one ubuf per shinfo; a second attach is a no-op.
+    // INV-2: one ubuf per shinfo; a second attach is a no-op. Only the same
+    // ubuf may come back (TCP and UDP extend it): callers refuse another one
+    // first (tcp_sendmsg's -EEXIST, __ip_append_data's -EINVAL), since its
+    // pages would be covered by the wrong notification.
+    ZC_CHECK(skb->world->checker(), current == uarg, kInvOneUbuf, skb->id, "skb_zcopy_set of {} on an skb holding {}",
+             uarg->id.ToString(), current->id.ToString());
     ZC_TRACE(skb->world->tracer(), "zcopy", "skb_zcopy_set")
         .Obj(skb->id)
         .Obj(current->id, {{"refcnt", current->refcnt}})

@@ -123,7 +123,8 @@ void tcp_clear_delack(Sock* sk) {
 }
 
 // Builds the TCP header of a segment in front of skb->data and sends it.
-void TransmitSegment(Sock* sk, SkBuff* skb, uint32_t seq, uint8_t flags) {
+// Returns ip_queue_xmit()'s result: nonzero if the packet was dropped here.
+int TransmitSegment(Sock* sk, SkBuff* skb, uint32_t seq, uint8_t flags) {
   TcpSock* t = tp(sk);
   // A SYN carries MSS (kind 2, length 4) and window scale (NOP, kind 3,
   // length 3, shift): tcp_options_write()'s order without SACK or
@@ -161,7 +162,7 @@ void TransmitSegment(Sock* sk, SkBuff* skb, uint32_t seq, uint8_t flags) {
     t->rcv_right_edge = t->rcv_nxt + (uint32_t{window} << t->rcv_wscale);
   }
   put_be16(th + 14, window);
-  ip_queue_xmit(skb, sk->cork.dev, sk->cork.saddr, sk->daddr, IPPROTO_TCP);
+  return ip_queue_xmit(skb, sk->cork.dev, sk->cork.saddr, sk->daddr, IPPROTO_TCP);
 }
 
 void tcp_send_ack(Sock* sk) {
@@ -174,13 +175,14 @@ void tcp_send_ack(Sock* sk) {
 void ArmRto(Sock* sk);
 
 // __tcp_transmit_skb(): a clone goes out (the original stays queued for
-// retransmission); if an earlier clone is still in flight, a copy.
-void tcp_transmit_skb(Sock* sk, SkBuff* skb) {
+// retransmission); if an earlier clone is still in flight, a copy. Nonzero
+// if it never left: no memory, or dropped on the way (a full qdisc).
+int tcp_transmit_skb(Sock* sk, SkBuff* skb) {
   SkBuff* tx = skb_cloned(skb) ? pskb_copy(skb, MAX_TCP_HEADER) : skb_clone(skb);
-  if (tx == nullptr) return;
+  if (tx == nullptr) return -ENOBUFS;
   skb_set_owner_w(tx, sk);  // the clone is charged to sk_wmem_alloc until the device frees it
   skb->tx_time = sk->world->now();
-  TransmitSegment(sk, tx, skb->seq, skb->tcp_flags);
+  return TransmitSegment(sk, tx, skb->seq, skb->tcp_flags);
 }
 
 // tcp_write_xmit(): sends queued segments while the windows allow. With
@@ -212,12 +214,22 @@ void tcp_write_xmit(Sock* sk, bool full_only = false) {
     ZC_CHECK(sk->world->checker(), skb->shinfo->nr_frags <= MAX_SKB_FRAGS && skb->len + flag_seq == skb->end_seq - skb->seq,
              "INV-21", skb->id, "{} frags, {} bytes for sequence [{}, {})", skb->shinfo->nr_frags, skb->len, skb->seq,
              skb->end_seq);
+    const uint32_t unsent_nxt = t->snd_nxt;
     t->write_queue.pop_front();
     t->rtx_queue.push_back(skb);
     t->packets_out += tcp_skb_pcount(skb);
     t->snd_nxt = skb->end_seq;
     TraceTcp(sk, "tcp_write_xmit", "segment [{}, {}) {} bytes", skb->seq, skb->end_seq, skb->len);
-    tcp_transmit_skb(sk, skb);
+    if (tcp_transmit_skb(sk, skb) != 0) {
+      // Not sent (6.1 breaks before tcp_event_new_data_sent()): the segment
+      // stays at the head of the write queue for the next ACK instead of
+      // counting as in flight until an RTO. (tcp_enter_cwr() is not modelled.)
+      t->rtx_queue.pop_back();
+      t->packets_out -= tcp_skb_pcount(skb);
+      t->write_queue.push_front(skb);
+      t->snd_nxt = unsent_nxt;
+      break;
+    }
   }
   if (!t->rtx_queue.empty() && !t->rto_timer.valid()) ArmRto(sk);
 }
@@ -967,6 +979,7 @@ void tcp_write_queue_purge(Sock* sk) {
       tcp_free_queued(sk, skb);
     }
   }
+  t->packets_out = 0;
 }
 
 // tcp_reset() (tcp_input.c, 6.1): the error the application will see, the

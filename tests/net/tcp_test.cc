@@ -1,12 +1,16 @@
 // The TCP slice's run-time rules: a healthy zerocopy stream reports
 // nothing, and INV-21 (frag cap and sequence space of a TCP skb) is caught
-// when a queued skb is corrupted before it is transmitted.
+// when a queued skb is corrupted before it is transmitted. INV-2, INV-3 and
+// INV-18 are broken on TCP skbs too (write queue, retransmit queue, a clone
+// on the NIC), not only on the UDP paths of invariants_test.
 #include "net/tcp.h"
 
 #include <gtest/gtest.h>
 
 #include "net/drivers.h"
 #include "net/host.h"
+#include "net/invariants.h"
+#include "net/msg_zerocopy.h"
 #include "net/socket.h"
 #include "net/world.h"
 #include "sim/simulator.h"
@@ -50,6 +54,9 @@ class TcpTest : public testing::Test {
   std::string FirstRule() {
     return sim_.checker().violations().empty() ? "" : sim_.checker().violations()[0].rule;
   }
+  sim::ObjectId FirstObject() {
+    return sim_.checker().violations().empty() ? sim::ObjectId{} : sim_.checker().violations()[0].object;
+  }
 
   static constexpr uint64_t kBuf = 0x100000;
   sim::Simulator sim_;
@@ -85,6 +92,118 @@ TEST_F(TcpTest, Inv21CatchesAnSkbWhosePayloadDisagreesWithItsSequenceSpace) {
   sk->tcp->cwnd = 10;
   EXPECT_EQ(Send(10, 0), 10);  // tcp_push() transmits the queue
   EXPECT_EQ(FirstRule(), "INV-21");
+}
+
+// A segment the qdisc drops was never sent: tcp_write_xmit() stops there and
+// the segment waits on the write queue for the next ACK, instead of counting
+// as in flight until a retransmission timeout brings it back.
+TEST_F(TcpTest, ASegmentTheQdiscDropsStaysUnsentAndGoesOnTheNextAck) {
+  ASSERT_TRUE(connected_);
+  Sock* sk = sockfd_lookup(a_, fd_);
+  ASSERT_NE(sk, nullptr);
+  NetDevice* dev = a_->FindDevice("eth0");
+  dev->queue_stopped = true;  // everything waits in the qdisc ...
+  dev->tx_queue_len = 2;      // ... which holds two packets
+  const uint32_t una = sk->tcp->snd_una;
+  // Four short sends: each one's skb is pushed at once (tcp_push), so each
+  // is a packet of its own.
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(Send(1000, MSG_ZEROCOPY), 1000);
+  EXPECT_EQ(sk->tcp->rtx_queue.size(), 2u);
+  EXPECT_EQ(sk->tcp->snd_nxt, una + 2000);
+  EXPECT_EQ(sk->tcp->write_seq - sk->tcp->snd_nxt, 2000u);  // the last two sends wait unsent
+  EXPECT_FALSE(sk->tcp->write_queue.empty());
+  EXPECT_EQ(sk->tcp->packets_out, 2u);
+  EXPECT_GE(dev->tx_dropped, 1u);  // each push tried the next segment
+  dev->queue_stopped = false;  // netif_wake_queue()
+  dev->tx_queue_len = 1000;
+  qdisc_run(dev);
+  sim_.scheduler().RunUntilIdle();
+  EXPECT_EQ(sk->tcp->retransmits, 0u);
+  EXPECT_TRUE(sk->tcp->write_queue.empty());
+  EXPECT_TRUE(sk->tcp->rtx_queue.empty());
+  RecvMsg got;
+  EXPECT_EQ(sys_recvmsg(b_, peer_, &got, 65536, 0), 4000);
+  EXPECT_EQ(sk->tcp->packets_out, 0u);
+  EXPECT_TRUE(sim_.checker().ok()) << sim_.checker().violations()[0].ToString();
+}
+
+// INV-2 on the write queue: tcp_sendmsg appends a send's pages to the tail
+// skb only if that skb holds the same ubuf (-EEXIST: a new segment
+// otherwise). Attaching the next send's ubuf to the queued skb, as a missing
+// -EEXIST check would, is reported on the skb, which keeps its first ubuf.
+TEST_F(TcpTest, Inv2CatchesASecondUbufOnAQueuedTcpSkb) {
+  ASSERT_TRUE(connected_);
+  Sock* sk = sockfd_lookup(a_, fd_);
+  ASSERT_NE(sk, nullptr);
+  sk->tcp->cwnd = 0;  // the skb stays on the write queue
+  EXPECT_EQ(Send(1000, MSG_ZEROCOPY), 1000);
+  ASSERT_EQ(sk->tcp->write_queue.size(), 1u);
+  SkBuff* tail = sk->tcp->write_queue.back();
+  UbufInfo* held = skb_zcopy(tail);
+  ASSERT_NE(held, nullptr);
+  UbufInfo* next = msg_zerocopy_alloc(sk, 10);  // the next send's ubuf
+  ASSERT_NE(next, nullptr);
+  skb_zcopy_set(tail, held, nullptr);  // the same ubuf again: fine
+  EXPECT_TRUE(sim_.checker().ok());
+  skb_zcopy_set(tail, next, nullptr);  // the bug
+  EXPECT_EQ(FirstRule(), "INV-2");
+  EXPECT_EQ(FirstObject(), tail->id);
+  EXPECT_EQ(skb_zcopy(tail), held);
+  EXPECT_EQ(next->refcnt, 1) << "no reference taken";
+  msg_zerocopy_put_abort(next, true);
+}
+
+// INV-3 with a clone in flight: the retransmit-queue skb and the clone
+// waiting on the NIC share one shinfo whose dataref counts both. A dataref
+// that forgets the clone (so skb_cloned() says none is out and a retransmit
+// would write its header into the head the NIC is reading) is reported on
+// the shinfo by the world check.
+TEST_F(TcpTest, Inv3CatchesASharedInfoThatMiscountsAnInFlightClone) {
+  ASSERT_TRUE(connected_);
+  Sock* sk = sockfd_lookup(a_, fd_);
+  ASSERT_NE(sk, nullptr);
+  NetDevice* dev = a_->FindDevice("eth0");
+  dev->queue_stopped = true;  // the clone waits in the qdisc
+  EXPECT_EQ(Send(1000, MSG_ZEROCOPY), 1000);
+  ASSERT_EQ(sk->tcp->rtx_queue.size(), 1u);
+  ASSERT_EQ(dev->qdisc.size(), 1u);
+  SkBuff* skb = sk->tcp->rtx_queue.front();
+  SkBuff* clone = dev->qdisc.front();
+  EXPECT_NE(clone, skb);
+  EXPECT_EQ(clone->shinfo, skb->shinfo) << "clones share shinfo, frags and ubuf";
+  EXPECT_EQ(skb->shinfo->dataref, 2);
+  CheckWorldInvariants(world_);
+  EXPECT_TRUE(sim_.checker().ok()) << sim_.checker().violations()[0].ToString();
+  skb->shinfo->dataref = 1;  // the bug: the clone is not counted
+  CheckWorldInvariants(world_);
+  EXPECT_EQ(FirstRule(), "INV-3");
+  EXPECT_EQ(FirstObject(), skb->shinfo->id);
+  skb->shinfo->dataref = 2;  // repaired, so that the run ends cleanly
+  dev->queue_stopped = false;
+  qdisc_run(dev);
+  sim_.scheduler().RunUntilIdle();
+  EXPECT_EQ(sim_.checker().violations().size(), 1u);
+}
+
+// INV-18 through the ACK path: the notification that tcp_clean_rtx_queue
+// and the NIC's TX completion release covers id 0; a socket whose sk_zckey
+// was rolled back after that successful send (as if it had failed) never
+// handed id 0 out, and the notification is reported on the ubuf.
+TEST_F(TcpTest, Inv18CatchesANotificationForAnIdRolledBackAfterASuccessfulSend) {
+  ASSERT_TRUE(connected_);
+  Sock* sk = sockfd_lookup(a_, fd_);
+  ASSERT_NE(sk, nullptr);
+  EXPECT_EQ(Send(1000, MSG_ZEROCOPY), 1000);
+  ASSERT_EQ(sk->tcp->rtx_queue.size(), 1u);
+  UbufInfo* uarg = skb_zcopy(sk->tcp->rtx_queue.front());
+  ASSERT_NE(uarg, nullptr);
+  const sim::ObjectId ubuf = uarg->id;
+  EXPECT_EQ(sk->sk_zckey, 1u);
+  sk->sk_zckey -= 1;  // the bug
+  sim_.scheduler().RunUntilIdle();
+  EXPECT_TRUE(sk->tcp->rtx_queue.empty());
+  EXPECT_EQ(FirstRule(), "INV-18");
+  EXPECT_EQ(FirstObject(), ubuf);
 }
 
 }  // namespace
