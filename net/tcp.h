@@ -13,8 +13,8 @@
 //
 // Not yet: SACK, partial-ACK splitting (tcp_trim_head /
 // tcp_fragment), TSO/GSO, RST, a scripted packetdrill peer, wire faults
-// other than a dropped packet, poll/epoll semantics beyond POLLOUT/POLLERR,
-// notification stacking (6.10).
+// other than a dropped packet, shutdown(), urgent data, notification
+// stacking (6.10).
 #ifndef ZCSIM_NET_TCP_H_
 #define ZCSIM_NET_TCP_H_
 
@@ -117,6 +117,8 @@ long tcp_recvmsg(Sock* sk, RecvMsg* out, size_t len, unsigned flags);
 void tcp_close(Sock* sk);
 // tcp_v4_rcv() / tcp_v6_rcv(): a segment for this host (headers at data).
 void tcp_v4_rcv(SkBuff* skb, const PacketSummary& p);
+// tcp_poll(): the socket's poll mask (EPOLL* bits).
+uint32_t tcp_poll(Sock* sk);
 // Reaped every skb of a socket being freed.
 void tcp_destroy_sock(Sock* sk);
 
