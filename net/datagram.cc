@@ -1,5 +1,7 @@
 #include "net/datagram.h"
 
+#include <sys/epoll.h>
+
 #include <algorithm>
 
 #include "net/sock.h"
@@ -47,6 +49,15 @@ int __zerocopy_sg_from_iter(MsgHdr* msg, Sock* sk, SkBuff* skb, IovIter* from, s
 
 int skb_zerocopy_iter_dgram(SkBuff* skb, MsgHdr* msg, int len) {
   return __zerocopy_sg_from_iter(msg, skb->sk, skb, &msg->msg_iter, static_cast<size_t>(len));
+}
+
+uint32_t datagram_poll(Sock* sk) {
+  // net/core/datagram.c (6.1); no shutdown() in the model, so no HUP/RDHUP.
+  uint32_t mask = 0;
+  if (sk->sk_err != 0 || !sk->sk_error_queue.empty()) mask |= EPOLLERR;
+  if (!sk->sk_receive_queue.empty()) mask |= EPOLLIN | EPOLLRDNORM;
+  if (sock_writeable(sk)) mask |= EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND;
+  return mask;
 }
 
 }  // namespace zcsim::net

@@ -1,6 +1,7 @@
 #include "net/host.h"
 
 #include "net/drivers.h"
+#include "net/eventpoll.h"
 #include "net/world.h"
 #include "sim/trace.h"
 
@@ -20,6 +21,9 @@ Host::Host(World& world, std::string name)
 }
 
 Host::~Host() {
+  // Epoll instances first: ep_free() unhooks their items from the sockets'
+  // wait queues while the sockets still exist.
+  while (!epoll_fds_.empty()) ep_free(ReleaseEpollFd(epoll_fds_.begin()->first));
   // Sockets and queued skbs are freed silently by the world's pools.
   page_frag_release_silently();
 }
@@ -107,6 +111,26 @@ int Host::InstallFd(Sock* sk) {
   fds_[fd] = sk;
   sk->fd = fd;
   return fd;
+}
+
+int Host::InstallEpollFd(std::unique_ptr<EventPoll> ep) {
+  const int fd = next_fd_++;
+  ep->fd = fd;
+  epoll_fds_[fd] = std::move(ep);
+  return fd;
+}
+
+EventPoll* Host::LookupEpollFd(int fd) {
+  auto it = epoll_fds_.find(fd);
+  return it == epoll_fds_.end() ? nullptr : it->second.get();
+}
+
+std::unique_ptr<EventPoll> Host::ReleaseEpollFd(int fd) {
+  auto it = epoll_fds_.find(fd);
+  if (it == epoll_fds_.end()) return nullptr;
+  std::unique_ptr<EventPoll> ep = std::move(it->second);
+  epoll_fds_.erase(it);
+  return ep;
 }
 
 Sock* Host::LookupFd(int fd) {

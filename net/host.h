@@ -18,6 +18,7 @@
 namespace zcsim::net {
 
 class World;
+struct EventPoll;
 
 struct NicParams {
   uint32_t tx_ring = 256;                           // descriptors
@@ -63,6 +64,11 @@ class Host {
   Sock* LookupFd(int fd);
   void ReleaseFd(int fd);
   const std::map<int, Sock*>& fds() const { return fds_; }
+  // Epoll instances share the fd numbers with sockets (the host owns them).
+  int InstallEpollFd(std::unique_ptr<EventPoll> ep);
+  EventPoll* LookupEpollFd(int fd);
+  // Removes the fd and hands the instance back to be freed (ep_free).
+  std::unique_ptr<EventPoll> ReleaseEpollFd(int fd);
   // The UDP socket bound to `local` (exact address or wildcard).
   Sock* LookupUdp(const InetAddr& local);
   // An unused ephemeral port (seeded start, then linear probing).
@@ -115,6 +121,7 @@ class Host {
   std::vector<std::unique_ptr<NetDevice>> devices_;
   NetDevice* lo_ = nullptr;
   std::map<int, Sock*> fds_;
+  std::map<int, std::unique_ptr<EventPoll>> epoll_fds_;
   int next_fd_ = 3;
   uint16_t ip_id_ = 1;
   int task_depth_ = 0;

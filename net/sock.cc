@@ -1,6 +1,8 @@
 // Socket memory and error-queue helpers (net/core/sock.c, 6.1).
 #include "net/sock.h"
 
+#include <sys/epoll.h>
+
 #include "net/host.h"
 #include "net/tcp.h"
 #include "net/world.h"
@@ -20,6 +22,13 @@ void sk_write_space(Sock* sk) {
   // and POLLOUT waiters only once the socket is writable.
   if (!sk_is_writeable(sk)) return;
   ++sk->wakeups;
+  // Pollers: every time for a datagram socket; for TCP only when a sender
+  // or tcp_poll() found the buffer full (tcp_check_space() tests
+  // SOCK_NOSPACE, sk_stream_write_space() clears it).
+  if (sk->tcp == nullptr || sk->sock_nospace) {
+    if (sk->tcp != nullptr) sk->sock_nospace = false;
+    wake_up_poll(&sk->sk_wq, EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND);
+  }
   if (sk->write_waiters.empty()) return;
   std::vector<std::function<void()>> waiters;
   waiters.swap(sk->write_waiters);
@@ -92,6 +101,9 @@ void sock_hold(Sock* sk) { ++sk->refcnt; }
 void sock_put(Sock* sk) {
   ZC_CHECK(sk->world->checker(), sk->refcnt > 0, "INV-7", sk->id, "sock_put below zero");
   if (--sk->refcnt == 0) {
+    // The file went first (close() released its poll hooks).
+    ZC_CHECK(sk->world->checker(), !waitqueue_active(&sk->sk_wq) && sk->f_ep.empty(), "INV-22", sk->id,
+             "freed with {} poll hooks still on its wait queue", sk->sk_wq.head.size());
     tcp_destroy_sock(sk);
     // inet_sock_destruct(): the queues go with the last reference, which
     // an in-flight MSG_ZEROCOPY ubuf may hold long after close().
@@ -111,7 +123,12 @@ void sock_put(Sock* sk) {
 void sk_error_report(Sock* sk) {
   // sock_def_error_report(): wakes everything waiting on the socket.
   ++sk->wakeups;
+  wake_up_poll(&sk->sk_wq, EPOLLERR);
 }
+
+void sk_data_ready(Sock* sk) { wake_up_poll(&sk->sk_wq, EPOLLIN | EPOLLPRI | EPOLLRDNORM | EPOLLRDBAND); }
+
+void sk_state_change(Sock* sk) { wake_up_poll(&sk->sk_wq, 0); }
 
 SkBuff* sock_dequeue_err_skb(Sock* sk) {
   if (sk->sk_error_queue.empty()) return nullptr;

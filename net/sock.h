@@ -12,12 +12,14 @@
 #include "net/inet.h"
 #include "net/mm.h"
 #include "net/skbuff.h"
+#include "net/wait.h"
 #include "sim/pool.h"
 
 namespace zcsim::net {
 
 class Host;
 class NetDevice;
+struct EpItem;
 
 // struct inet_cork: the state of a datagram being built across calls.
 struct InetCork {
@@ -62,6 +64,12 @@ struct Sock : sim::PoolNode {
   // sk->sk_wq: callbacks waiting for send-buffer space (POLLOUT), run once
   // by sk_write_space() when the socket becomes writable.
   std::vector<std::function<void()>> write_waiters;
+  // sk->sk_wq->wait: poll() and epoll hooks, woken with a poll mask by
+  // sk_data_ready, sk_write_space, sk_error_report and sk_state_change.
+  WaitQueueHead sk_wq;
+  // file->f_ep: the epoll items watching this socket's file (dropped when
+  // the file closes, eventpoll_release()).
+  std::vector<EpItem*> f_ep;
 
   std::deque<SkBuff*> sk_error_queue;
   std::deque<SkBuff*> sk_receive_queue;
@@ -125,8 +133,13 @@ SkBuff* sock_omalloc(Sock* sk, uint32_t size);
 void skb_set_owner_w(SkBuff* skb, Sock* sk);
 void sock_hold(Sock* sk);
 void sock_put(Sock* sk);
-// sock_queue_err_skb-like tail enqueue used by MSG_ZEROCOPY notifications.
+// sock_def_error_report(): wakes sleepers and pollers with EPOLLERR (after
+// a MSG_ZEROCOPY notification is queued, merged or not).
 void sk_error_report(Sock* sk);
+// sock_def_readable(): data (or a connection to accept) arrived: EPOLLIN.
+void sk_data_ready(Sock* sk);
+// sock_def_wakeup(): a state change (the peer's FIN): every poller, no mask.
+void sk_state_change(Sock* sk);
 // sock_dequeue_err_skb()
 SkBuff* sock_dequeue_err_skb(Sock* sk);
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "net/datagram.h"
+#include "net/eventpoll.h"
 #include "net/host.h"
 #include "net/tcp.h"
 #include "net/udp.h"
@@ -35,6 +37,8 @@ void TraceCall(Host* host, Sock* sk, const char* func, fmt::format_string<Args..
 }  // namespace
 
 Sock* sockfd_lookup(Host* host, int fd) { return host->LookupFd(fd); }
+
+uint32_t sock_poll(Sock* sk) { return sk->protocol == IPPROTO_TCP ? tcp_poll(sk) : datagram_poll(sk); }
 
 int sys_socket(Host* host, int family, int type, int protocol) {
   World::SyscallScope in_kernel(host->world());
@@ -294,10 +298,16 @@ int sys_accept(Host* host, int fd) {
 int sys_close(Host* host, int fd) {
   World::SyscallScope in_kernel(host->world());
   Host::TaskScope task(*host);
+  if (std::unique_ptr<EventPoll> ep = host->ReleaseEpollFd(fd)) {
+    TraceCall(host, nullptr, "close", "fd {} (epoll)", fd);
+    ep_free(std::move(ep));
+    return 0;
+  }
   Sock* sk = sockfd_lookup(host, fd);
   if (sk == nullptr) return -EBADF;
   host->ReleaseFd(fd);
   TraceCall(host, sk, "close", "fd {}", fd);
+  eventpoll_release(sk);  // __fput(): the file's epoll items go first
   if (sk->protocol == IPPROTO_TCP) {
     // tcp_close(): queued data still goes out, then the FIN; the connection
     // keeps its own reference until it is done.

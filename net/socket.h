@@ -37,6 +37,10 @@ int sys_listen(Host* host, int fd, int backlog);
 int sys_accept(Host* host, int fd);
 int sys_close(Host* host, int fd);
 
+// sock_poll(): the protocol's poll mask (EPOLL* bits): tcp_poll(), or
+// udp_poll() -> datagram_poll().
+uint32_t sock_poll(Sock* sk);
+
 // The socket behind `fd`, or null.
 struct Sock* sockfd_lookup(Host* host, int fd);
 

@@ -2,6 +2,8 @@
 // zerocopy, output of clones, ACK processing and retransmission, recvmsg.
 #include "net/tcp.h"
 
+#include <sys/epoll.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -559,6 +561,9 @@ void tcp_queue_in_order(Sock* sk, SkBuff* skb, uint32_t len, bool fin) {
   if (fin) {
     t->fin_received = true;
     if (t->state == TcpState::kEstablished) SetState(sk, TcpState::kCloseWait);
+    sk_state_change(sk);  // tcp_fin()
+  } else if (len > 0) {
+    sk_data_ready(sk);  // tcp_data_ready()
   }
 }
 
@@ -1092,6 +1097,7 @@ void tcp_v4_rcv(SkBuff* skb, const PacketSummary& p) {
         tcp_ack(sk, p);
         SetState(sk, TcpState::kEstablished);
         tcp_sndbuf_expand(sk);
+        sk_state_change(sk);  // tcp_finish_connect()
         tcp_send_ack(sk);
       }
       consume_skb(skb);
@@ -1101,7 +1107,10 @@ void tcp_v4_rcv(SkBuff* skb, const PacketSummary& p) {
       if (t->snd_una == t->snd_nxt) {
         SetState(sk, TcpState::kEstablished);
         tcp_sndbuf_expand(sk);
-        if (t->listener != nullptr) tp(t->listener)->accept_queue.push_back(sk);
+        if (t->listener != nullptr) {
+          tp(t->listener)->accept_queue.push_back(sk);
+          sk_data_ready(t->listener);  // tcp_child_process(): a connection to accept
+        }
       }
       tcp_data_queue(sk, skb, p);
       return;
@@ -1132,6 +1141,31 @@ void tcp_destroy_sock(Sock* sk) {
     t->out_of_order_queue.pop_front();
     kfree_skb(skb, "TCP: socket destroyed");
   }
+}
+
+// tcp_poll() (6.1): a listener is readable with a connection to accept;
+// otherwise EPOLLHUP when closed, EPOLLIN with data or after the peer's FIN,
+// EPOLLOUT by the stream rule (and SOCK_NOSPACE noted when not writable, so
+// the ACK that frees space wakes pollers), EPOLLERR with sk_err or a queued
+// error (a zerocopy notification).
+uint32_t tcp_poll(Sock* sk) {
+  TcpSock* t = tp(sk);
+  if (t->state == TcpState::kListen) {
+    return t->accept_queue.empty() ? 0 : (EPOLLIN | EPOLLRDNORM);  // inet_csk_listen_poll()
+  }
+  uint32_t mask = 0;
+  if (t->state == TcpState::kClosed) mask |= EPOLLHUP;
+  if (t->fin_received) mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;  // RCV_SHUTDOWN
+  if (t->state != TcpState::kSynSent && t->state != TcpState::kSynRecv) {
+    if (!sk->sk_receive_queue.empty()) mask |= EPOLLIN | EPOLLRDNORM;
+    if (t->fin_queued || sk_is_writeable(sk)) {  // SEND_SHUTDOWN, or space
+      mask |= EPOLLOUT | EPOLLWRNORM;
+    } else {
+      sk->sock_nospace = true;
+    }
+  }
+  if (sk->sk_err != 0 || !sk->sk_error_queue.empty()) mask |= EPOLLERR;
+  return mask;
 }
 
 }  // namespace zcsim::net

@@ -19,7 +19,8 @@
 // or by skb_gso_segment (net/gso.h); tso_fragment / tcp_fragment split them
 // at the congestion or receive window and for retransmission.
 //
-// Not yet: SACK, Nagle, timestamps, TSO autosizing (pacing).
+// Not yet: SACK, Nagle, timestamps, TSO autosizing (pacing), shutdown(),
+// urgent data.
 #ifndef ZCSIM_NET_TCP_H_
 #define ZCSIM_NET_TCP_H_
 
@@ -131,6 +132,8 @@ void tcp_close(Sock* sk);
 void tcp_v4_rcv(SkBuff* skb, const PacketSummary& p);
 // tcp_v4_send_reset(): the RST answering segment `p`, which found no socket.
 void tcp_v4_send_reset(Host* host, const PacketSummary& p);
+// tcp_poll(): the socket's poll mask (EPOLL* bits).
+uint32_t tcp_poll(Sock* sk);
 // Reaped every skb of a socket being freed.
 void tcp_destroy_sock(Sock* sk);
 

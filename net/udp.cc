@@ -230,6 +230,7 @@ void udp_rcv(SkBuff* skb, const PacketSummary& p) {
       .Obj(sk->id, {{"rmem_alloc", sk->sk_rmem_alloc}, {"queued", static_cast<int64_t>(sk->sk_receive_queue.size())}})
       .Obj(skb->id, {{"len", skb->len}})
       .Msg("{} bytes from {} queued on {}", skb->len, p.src.ToString(), host->name());
+  sk_data_ready(sk);
 }
 
 long ip_recv_error(Sock* sk, RecvMsg* out, size_t len) {

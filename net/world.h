@@ -63,6 +63,7 @@ class World {
   sim::Pool<UbufInfoMsgzc>& msgzc_ubufs() { return *msgzc_ubufs_; }
   sim::Pool<Sock>& socks() { return *socks_; }
   sim::ObjectId NextDeviceId() { return device_ids_.Next(); }
+  sim::ObjectId NextEpollId() { return epoll_ids_.Next(); }
 
   // Other layers that charge RLIMIT_MEMLOCK (io_uring) report their
   // charges here, so that the INV-7 check can balance locked_vm.
@@ -109,6 +110,7 @@ class World {
   std::unique_ptr<sim::Pool<Sock>> socks_;
   std::vector<std::unique_ptr<Host>> hosts_;
   sim::IdCounter device_ids_{"dev"};
+  sim::IdCounter epoll_ids_{"ep"};
   int syscall_depth_ = 0;
   std::vector<LockedVmSource> locked_vm_sources_;
 };

@@ -36,6 +36,7 @@ struct Env {
   std::map<std::string, uring::IoRingCtx*> rings;
   std::map<net::Host*, uint64_t> scratch_used;
   std::map<std::string, SockHandle> socks;
+  std::map<std::string, SockHandle> epolls;  // epoll instances: host and fd
   std::map<std::string, net::Host*> regions;  // region name -> owning host
   std::map<std::string, std::pair<uint64_t, uint64_t>> region_spans;  // start, length
   std::optional<ScriptPeer> peer;             // the scripted TCP peer, if declared
@@ -75,6 +76,7 @@ class Compiler {
   std::set<std::string> regions;
   std::set<std::string> rings;
   bool has_peer = false;
+  std::set<std::string> epolls;
 
   bool Fail(Pos pos, std::string message) {
     if (!error) error = Error{pos, std::move(message)};
@@ -124,6 +126,9 @@ bool IsUringVerb(const std::string& verb);
 bool CompileUring(Compiler& c, const Line& line, const Args& args, Step* step);
 bool IsScriptVerb(const std::string& verb);
 bool CompileScript(Compiler& c, const Line& line, const Args& args, Step* step);
+// poll, epoll_create, epoll_ctl, epoll_wait (statements_poll.cc).
+bool IsPollVerb(const std::string& verb);
+bool CompilePollStatement(Compiler& c, const Line& line, const Args& args, Step* step);
 bool CompileRingState(Compiler& c, const Line& line, const Args& args, Step* step);
 
 // An iovec list "buf[0:4000],buf[8K:100]" -> ranges.

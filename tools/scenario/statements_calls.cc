@@ -394,7 +394,8 @@ bool CompileListenAccept(Compiler& c, const Line& line, const Args& args, Step* 
 }
 
 bool CompileClose(Compiler& c, const Line& line, const Args& args, Step* step) {
-  if (!c.NeedPositionals(line, args, 2, "close SOCK [-> RESULT]") || !c.OnlyKeys(args, {}) || !c.KnownSock(args.pos[1])) {
+  if (!c.NeedPositionals(line, args, 2, "close SOCK|EP [-> RESULT]") || !c.OnlyKeys(args, {}) ||
+      (!c.epolls.count(args.pos[1].text) && !c.KnownSock(args.pos[1]))) {
     return false;
   }
   bool has;
@@ -402,7 +403,8 @@ bool CompileClose(Compiler& c, const Line& line, const Args& args, Step* step) {
   if (!OptionalResult(c, args, &has, &expected)) return false;
   const std::string sock = args.pos[1].text;
   step->action = [sock, has, expected](Env& env) -> std::optional<std::string> {
-    const SockHandle s = Handle(env, sock);
+    auto ep = env.epolls.find(sock);
+    const SockHandle s = ep != env.epolls.end() ? ep->second : Handle(env, sock);
     return CheckResult(env, net::sys_close(s.host, s.fd), has, expected);
   };
   return true;
