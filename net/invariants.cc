@@ -117,6 +117,19 @@ void CheckTcpQueues(World& world) {
     uint32_t packets = 0;
     uint32_t seq = t.rtx_queue.empty() ? t.snd_nxt : t.rtx_queue.front()->seq;
     bool contiguous = true;
+    int64_t queued = 0;
+    int64_t charged = 0;
+    for (const auto* q : {&t.write_queue, &t.rtx_queue}) {
+      for (SkBuff* skb : *q) {
+        queued += skb->truesize;
+        charged += tcp_skb_mem_charge(skb);
+      }
+    }
+    // INV-7 for TCP: sk_wmem_queued is the truesize of every queued skb, and
+    // the protocol-memory charge follows the PURE_ZEROCOPY rules.
+    ZC_CHECK(world.checker(), queued == t.sk_wmem_queued && charged == t.sk_mem_charged, "INV-7", sk->id,
+             "wmem_queued {} and mem_charged {}, but the queued skbs hold {} and {}", t.sk_wmem_queued,
+             t.sk_mem_charged, queued, charged);
     for (const SkBuff* skb : t.rtx_queue) {
       packets += std::max<uint32_t>(skb->shinfo->gso_segs, 1);
       contiguous = contiguous && skb->seq == seq;

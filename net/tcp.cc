@@ -18,12 +18,18 @@
 #include "sim/trace.h"
 
 namespace zcsim::net {
+
+int64_t tcp_skb_mem_charge(SkBuff* skb) {
+  return (skb->shinfo->flags & SKBFL_PURE_ZEROCOPY) ? SKB_TRUESIZE(skb_end_offset(skb)) : skb->truesize;
+}
+
 namespace {
 
 bool before(uint32_t a, uint32_t b) { return static_cast<int32_t>(a - b) < 0; }
 bool after(uint32_t a, uint32_t b) { return before(b, a); }
 
 TcpSock* tp(Sock* sk) { return sk->tcp.get(); }
+
 
 template <typename... Args>
 void TraceTcp(Sock* sk, const char* func, fmt::format_string<Args...> format, Args&&... args) {
@@ -47,11 +53,13 @@ SkBuff* tcp_stream_alloc_skb(Sock* sk, uint32_t size) {
   skb_reserve(skb, MAX_TCP_HEADER);
   skb->sk = sk;  // no destructor: the queue charge is sk_wmem_queued
   tp(sk)->sk_wmem_queued += skb->truesize;
+  tp(sk)->sk_mem_charged += skb->truesize;  // tcp_skb_entail(): sk_mem_charge
   return skb;
 }
 
 void tcp_free_queued(Sock* sk, SkBuff* skb) {
   tp(sk)->sk_wmem_queued -= skb->truesize;
+  tp(sk)->sk_mem_charged -= tcp_skb_mem_charge(skb);  // tcp_wmem_free_skb()
   skb->sk = nullptr;
   consume_skb(skb);
 }
@@ -279,6 +287,7 @@ int tcp_trim_head(Sock* sk, SkBuff* skb, uint32_t len) {
   skb->seq += len;
   skb->truesize -= delta_truesize;
   tp(sk)->sk_wmem_queued -= delta_truesize;
+  if (!(skb->shinfo->flags & SKBFL_PURE_ZEROCOPY)) tp(sk)->sk_mem_charged -= delta_truesize;
   tcp_set_skb_tso_segs(skb, tp(sk)->mss);
   tp(sk)->packets_out -= pcount - tcp_skb_pcount(skb);
   TraceTcp(sk, "tcp_trim_head", "{} acknowledged bytes cut: [{}, {}) left", len, skb->seq, skb->end_seq);
@@ -803,8 +812,12 @@ long tcp_sendmsg(Sock* sk, MsgHdr* msg, size_t size) {
         }
         copy = std::min<int64_t>(copy, pfrag->size - pfrag->offset);
         if (skb->shinfo->flags & SKBFL_PURE_ZEROCOPY) {
-          // tcp_downgrade_zcopy_pure(): mixed from now on.
+          // tcp_downgrade_zcopy_pure(): mixed from now on, so the zerocopy
+          // frags' truesize, never charged to protocol memory, is now.
+          t->sk_mem_charged += skb->truesize - SKB_TRUESIZE(skb_end_offset(skb));
           skb->shinfo->flags &= static_cast<uint8_t>(~SKBFL_PURE_ZEROCOPY);
+          TraceTcp(sk, "tcp_downgrade_zcopy_pure", "copied data joins a pure zerocopy skb: {} bytes charged",
+                   skb->truesize - SKB_TRUESIZE(skb_end_offset(skb)));
         }
         skb_zcopy_downgrade_managed(skb);
         world.sim().costs().Charge(sim::Cost::kCopyByte, static_cast<uint64_t>(copy));
@@ -824,6 +837,7 @@ long tcp_sendmsg(Sock* sk, MsgHdr* msg, size_t size) {
         skb->data_len += static_cast<uint32_t>(copy);
         skb->truesize += static_cast<uint32_t>(copy);
         t->sk_wmem_queued += copy;
+        t->sk_mem_charged += copy;
       } else {
         if (skb->len == 0) skb->shinfo->flags |= SKBFL_PURE_ZEROCOPY;
         // skb_zerocopy_iter_stream(): one ubuf per skb (INV-2), unless the
@@ -836,6 +850,9 @@ long tcp_sendmsg(Sock* sk, MsgHdr* msg, size_t size) {
         const uint32_t before_truesize = skb->truesize;
         const int e = __zerocopy_sg_from_iter(msg, sk, skb, &msg->msg_iter, static_cast<size_t>(copy));
         t->sk_wmem_queued += skb->truesize - before_truesize;
+        // __zerocopy_sg_from_iter(): a pure zerocopy skb's pages are not
+        // charged to protocol memory (the ubuf pins them instead).
+        if (!(skb->shinfo->flags & SKBFL_PURE_ZEROCOPY)) t->sk_mem_charged += skb->truesize - before_truesize;
         if (e == -EFAULT || (e == -EMSGSIZE && skb->len == before_len)) {
           if (e == -EMSGSIZE) {
             new_segment = true;

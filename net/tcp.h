@@ -98,6 +98,10 @@ struct TcpSock {
   std::deque<SkBuff*> write_queue;  // queued, not yet sent
   std::deque<SkBuff*> rtx_queue;    // sent, not yet acknowledged
   int64_t sk_wmem_queued = 0;
+  // What sk_mem_charge()/sk_mem_uncharge() moved: the queues' share of
+  // tcp_memory_allocated (sk_forward_alloc's user side, without its
+  // page-sized reservations). Pure zerocopy skbs charge only their head.
+  int64_t sk_mem_charged = 0;
   sim::Time rto = TCP_TIMEOUT_INIT;
   int backoff = 0;
   sim::EventHandle rto_timer;
@@ -130,6 +134,9 @@ long tcp_recvmsg(Sock* sk, RecvMsg* out, size_t len, unsigned flags);
 void tcp_close(Sock* sk);
 // tcp_v4_rcv() / tcp_v6_rcv(): a segment for this host (headers at data).
 void tcp_v4_rcv(SkBuff* skb, const PacketSummary& p);
+// What a queued skb holds of its socket's protocol memory: its truesize, or
+// only its head when it is pure zerocopy (tcp_wmem_free_skb(), 6.1).
+int64_t tcp_skb_mem_charge(SkBuff* skb);
 // tcp_v4_send_reset(): the RST answering segment `p`, which found no socket.
 void tcp_v4_send_reset(Host* host, const PacketSummary& p);
 // tcp_poll(): the socket's poll mask (EPOLL* bits).

@@ -6,6 +6,7 @@
 #include "net/msg_zerocopy.h"
 #include "net/netdevice.h"
 #include "net/sock.h"
+#include "net/tcp.h"
 #include "tools/scenario/runner_internal.h"
 
 namespace zcsim::scenario {
@@ -181,7 +182,8 @@ bool CompileSockState(Compiler& c, const Line& line, const Args& args, Step* ste
   }
   std::vector<FieldCheck> checks;
   if (!NumericFields(c, args, {"wmem_alloc", "rmem_alloc", "omem_alloc", "zckey", "errqueue", "rcvqueue", "sndbuf",
-                               "rcvbuf", "sndbuf_errors", "rcvbuf_errors", "out_datagrams", "in_datagrams"},
+                               "rcvbuf", "sndbuf_errors", "rcvbuf_errors", "out_datagrams", "in_datagrams", "wmem_queued",
+                               "mem_charged", "packets_out", "cwnd", "retransmits"},
                      &checks)) {
     return false;
   }
@@ -202,7 +204,14 @@ bool CompileSockState(Compiler& c, const Line& line, const Args& args, Step* ste
       if (key == "sndbuf_errors") return static_cast<int64_t>(sk->sndbuf_errors);
       if (key == "rcvbuf_errors") return static_cast<int64_t>(sk->rcvbuf_errors);
       if (key == "out_datagrams") return static_cast<int64_t>(sk->out_datagrams);
-      return static_cast<int64_t>(sk->in_datagrams);
+      if (key == "in_datagrams") return static_cast<int64_t>(sk->in_datagrams);
+      // TCP only (a datagram socket reads -1).
+      if (sk->tcp == nullptr) return -1;
+      if (key == "wmem_queued") return sk->tcp->sk_wmem_queued;
+      if (key == "mem_charged") return sk->tcp->sk_mem_charged;
+      if (key == "packets_out") return sk->tcp->packets_out;
+      if (key == "cwnd") return sk->tcp->cwnd;
+      return static_cast<int64_t>(sk->tcp->retransmits);
     });
   };
   return true;
