@@ -15,10 +15,13 @@ NicDevice::NicDevice(Host* host, std::string name, sim::ObjectId id, int ifindex
                      const NicParams& params)
     : NetDevice(host, std::move(name), DeviceKind::kNic, id, ifindex), params_(params) {
   features = NETIF_F_SG | NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM | NETIF_F_TSO | NETIF_F_TSO6;
-  // Seeded faults draw from their own stream, forked once here, so that they
-  // follow this device's packet order only and never shift the draws of the
-  // rest of the world (ports, ISNs) once running.
-  if (params_.faults.random()) fault_rng_.emplace(host->world().sim().rng().Fork());
+  // Seeded faults draw from their own stream, forked once here (or seeded
+  // by fault_seed), so that they follow this device's packet order only and
+  // never shift the draws of the rest of the world (ports, ISNs) once
+  // running.
+  if (params_.faults.random()) {
+    fault_rng_.emplace(params_.faults.seed != 0 ? sim::Rng(params_.faults.seed) : host->world().sim().rng().Fork());
+  }
 }
 
 int NicDevice::ndo_start_xmit(SkBuff* skb) {

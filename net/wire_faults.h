@@ -33,6 +33,10 @@ struct WireFaults {
   uint32_t dup_ppm = 0;
   uint32_t reorder_ppm = 0;
   sim::Time jitter = 0;  // extra latency, uniform in [0, jitter]
+  // The device's fault stream: forked from the world's RNG when the device
+  // is created (0), or seeded with this number, so that a scenario can pin
+  // a fault pattern whatever the world's seed.
+  uint64_t seed = 0;
 
   bool random() const { return loss_ppm > 0 || dup_ppm > 0 || reorder_ppm > 0 || jitter > 0; }
 };

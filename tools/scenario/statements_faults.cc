@@ -1,6 +1,7 @@
 // NIC wire-fault options (net/wire_faults.h): scripted per packet number
 // (drop, dup, delay, reorder) and seeded rates (loss, dup_rate,
-// reorder_rate, jitter). Every error points at the exact column.
+// reorder_rate, jitter; fault_seed pins their stream). Every error points
+// at the exact column.
 #include <fmt/format.h>
 
 #include <set>
@@ -93,7 +94,7 @@ bool Percent(Compiler& c, const Word& w, uint32_t* ppm) {
 
 bool IsWireFaultKey(const std::string& key) {
   return key == "drop" || key == "dup" || key == "delay" || key == "reorder" || key == "loss" || key == "dup_rate" ||
-         key == "reorder_rate" || key == "jitter";
+         key == "reorder_rate" || key == "jitter" || key == "fault_seed";
 }
 
 bool ParseWireFault(Compiler& c, const std::string& key, const Word& w, net::WireFaults* f) {
@@ -104,6 +105,11 @@ bool ParseWireFault(Compiler& c, const std::string& key, const Word& w, net::Wir
   if (key == "loss") return Percent(c, w, &f->loss_ppm);
   if (key == "dup_rate") return Percent(c, w, &f->dup_ppm);
   if (key == "reorder_rate") return Percent(c, w, &f->reorder_ppm);
+  if (key == "fault_seed") {
+    if (!c.Take(ParseUint(w, UINT64_MAX), &f->seed)) return false;
+    if (f->seed == 0) return c.Fail(w.pos, "fault_seed must be at least 1 (leave it out to fork the world's seed)");
+    return true;
+  }
   return c.Take(ParseDuration(w), &f->jitter);
 }
 

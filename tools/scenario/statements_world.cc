@@ -25,7 +25,7 @@ bool ParseDeviceOptions(Compiler& c, const Args& args, bool nic, DeviceOptions* 
   if (nic) {
     if (!c.OnlyKeys(args, {"mtu", "features", "capture", "tx_ring", "dma_delay", "completion_delay", "napi_budget",
                            "wire_latency", "drop", "dup", "delay", "reorder", "loss", "dup_rate", "reorder_rate",
-                           "jitter"})) {
+                           "jitter", "fault_seed"})) {
       return false;
     }
   } else if (!c.OnlyKeys(args, {"mtu", "features", "capture"})) {
