@@ -62,8 +62,8 @@ struct WireFate {
 
 // Packet `seq`'s fate: the script, then the seeded draws. For a given
 // configuration every packet takes the same number of draws (loss, dup,
-// reorder, jitter: each only if its rate is set), whatever the outcome, so
-// the faults a seed gives depend only on the packet number.
+// reorder, jitter: one draw each, only if its rate is set), whatever the
+// outcome, so the faults a seed gives depend only on the packet number.
 WireFate DecideWireFate(const WireFaults& faults, uint64_t seq, sim::Rng* rng);
 
 }  // namespace zcsim::net
