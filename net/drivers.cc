@@ -19,7 +19,7 @@ NicDevice::NicDevice(Host* host, std::string name, sim::ObjectId id, int ifindex
   // by fault_seed), so that they follow this device's packet order only and
   // never shift the draws of the rest of the world (ports, ISNs) once
   // running.
-  if (params_.faults.random()) {
+  if (params_.faults.seeded()) {
     fault_rng_.emplace(params_.faults.seed != 0 ? sim::Rng(params_.faults.seed) : host->world().sim().rng().Fork());
   }
 }

@@ -11,7 +11,7 @@ WireFate DecideWireFate(const WireFaults& faults, uint64_t seq, sim::Rng* rng) {
   }
   if (auto it = faults.delay.find(seq); it != faults.delay.end()) fate.delay = it->second;
   fate.hold = faults.reorder.count(seq) > 0;
-  if (rng == nullptr || !faults.random()) return fate;
+  if (rng == nullptr || !faults.seeded()) return fate;
   // Draw every configured fault, in a fixed order, before looking at any
   // outcome.
   const bool lose = faults.loss_ppm > 0 && rng->Chance(faults.loss_ppm, kWireFaultPpmMax);

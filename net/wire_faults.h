@@ -38,7 +38,7 @@ struct WireFaults {
   // a fault pattern whatever the world's seed.
   uint64_t seed = 0;
 
-  bool random() const { return loss_ppm > 0 || dup_ppm > 0 || reorder_ppm > 0 || jitter > 0; }
+  bool seeded() const { return loss_ppm > 0 || dup_ppm > 0 || reorder_ppm > 0 || jitter > 0; }
 };
 
 // Faults the device applied, by kind (a packet can count in several).
