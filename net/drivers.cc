@@ -16,6 +16,13 @@ NicDevice::NicDevice(Host* host, std::string name, sim::ObjectId id, int ifindex
                      const NicParams& params)
     : NetDevice(host, std::move(name), DeviceKind::kNic, id, ifindex), params_(params) {
   features = NETIF_F_SG | NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM | NETIF_F_TSO | NETIF_F_TSO6;
+  // Seeded faults draw from their own stream, forked once here (or seeded
+  // by fault_seed), so that they follow this device's packet order only and
+  // never shift the draws of the rest of the world (ports, ISNs) once
+  // running.
+  if (params_.faults.seeded()) {
+    fault_rng_.emplace(params_.faults.seed != 0 ? sim::Rng(params_.faults.seed) : host->world().sim().rng().Fork());
+  }
 }
 
 int NicDevice::ndo_start_xmit(SkBuff* skb) {
@@ -56,23 +63,79 @@ void NicDevice::Dma() {
       frames.emplace_back();
       packets.push_back(static_cast<size_t>(LogWire(d.skb, peer != nullptr ? &frames.back() : nullptr).seq - 1));
     }
-    for (size_t k = 0; k < packets.size(); ++k) {
-      const WirePacket& pkt = wire[packets[k]];
-      if (pkt.seq == params_.drop_packet) {
-        ZC_TRACE(world.tracer(), "dev", "wire_drop").Obj(id).Obj(d.skb->id).Msg("{}/{}: packet #{} lost on the wire", host->name(), name, pkt.seq);
-      } else if (peer != nullptr) {
-        NetDevice* to = peer;
-        world.sim().scheduler().After(params_.wire_latency, "nic_rx", [to, bytes = std::move(frames[k])] {
-          netif_receive_bytes(to, bytes, "NIC receive");
-        });
-      }
-    }
+    frames.resize(packets.size());
+    for (size_t k = 0; k < packets.size(); ++k) PutOnWire(wire[packets[k]], d.skb, std::move(frames[k]));
     break;
   }
   if (!irq_pending_) {
     irq_pending_ = true;
     world.sim().scheduler().After(params_.completion_delay, "nic_tx_irq", [this] { TxCompletionIrq(); });
   }
+}
+
+// The packet leaves the NIC; its fate on the wire decides whether, when and
+// how often the link partner receives it. Every fault is traced and counted.
+void NicDevice::PutOnWire(const WirePacket& pkt, SkBuff* skb, std::vector<uint8_t> bytes) {
+  World& world = host->world();
+  const WireFate fate = DecideWireFate(params_.faults, pkt.seq, fault_rng_ ? &*fault_rng_ : nullptr);
+  const sim::Time arrival = world.now() + params_.wire_latency + fate.delay;
+  if (fate.drop) {
+    ++fault_stats_.dropped;
+    ZC_TRACE(world.tracer(), "dev", "wire_drop").Obj(id).Obj(skb->id).Msg("{}/{}: packet #{} lost on the wire{}", host->name(), name, pkt.seq, fate.drop_drawn ? " (loss=)" : "");
+    ReleaseHeld(arrival, pkt.seq);  // a packet held for reordering still goes after this one's slot
+    return;
+  }
+  if (peer == nullptr) return;
+  if (fate.delay > 0) {
+    ++fault_stats_.delayed;
+    ZC_TRACE(world.tracer(), "dev", "wire_delay").Obj(id).Obj(skb->id).Msg("{}/{}: packet #{} delayed by {}{}", host->name(), name, pkt.seq, sim::FormatDuration(fate.delay), fate.jitter > 0 ? " (jitter)" : "");
+  }
+  if (fate.hold) {
+    ++fault_stats_.reordered;
+    ZC_TRACE(world.tracer(), "dev", "wire_reorder").Obj(id).Obj(skb->id).Msg("{}/{}: packet #{} held back until the next packet", host->name(), name, pkt.seq);
+    const uint64_t seq = pkt.seq;
+    sim::EventHandle timeout = world.sim().scheduler().At(arrival + kWireReorderMaxHold, "wire_reorder_timeout", [this, seq] {
+      // No packet followed: the held one goes now, late but not reordered.
+      for (auto it = held_.begin(); it != held_.end(); ++it) {
+        if (it->seq != seq) continue;
+        ScheduleArrival(std::move(it->bytes), host->world().now());
+        held_.erase(it);
+        return;
+      }
+    });
+    held_.push_back({pkt.seq, std::move(bytes), timeout});
+    return;
+  }
+  if (fate.dup) {
+    ++fault_stats_.duplicated;
+    ZC_TRACE(world.tracer(), "dev", "wire_dup").Obj(id).Obj(skb->id).Msg("{}/{}: packet #{} duplicated, copy {} after it", host->name(), name, pkt.seq, sim::FormatDuration(fate.dup_gap));
+    ScheduleArrival(bytes, arrival);
+    ScheduleArrival(std::move(bytes), arrival + fate.dup_gap);
+  } else {
+    ScheduleArrival(std::move(bytes), arrival);
+  }
+  ReleaseHeld(arrival, pkt.seq);
+}
+
+// Packets held back for reordering arrive right after the packet that
+// overtook them (same instant, scheduled later, so later).
+void NicDevice::ReleaseHeld(sim::Time at, uint64_t overtaker) {
+  World& world = host->world();
+  while (!held_.empty()) {
+    HeldPacket h = std::move(held_.front());
+    held_.pop_front();
+    world.sim().scheduler().Cancel(h.timeout);
+    ZC_TRACE(world.tracer(), "dev", "wire_reorder").Obj(id).Msg("{}/{}: packet #{} released behind packet #{}", host->name(), name, h.seq, overtaker);
+    ScheduleArrival(std::move(h.bytes), at);
+  }
+}
+
+// The link partner receives the bytes at `at`: a fresh skb, netif_rx, and
+// NET_RX at irq exit.
+void NicDevice::ScheduleArrival(std::vector<uint8_t> bytes, sim::Time at) {
+  NetDevice* to = peer;
+  host->world().sim().scheduler().At(at, "nic_rx",
+                                     [to, bytes = std::move(bytes)] { netif_receive_bytes(to, bytes, "NIC receive"); });
 }
 
 void NicDevice::TxCompletionIrq() {

@@ -6,9 +6,13 @@
 #define ZCSIM_NET_DRIVERS_H_
 
 #include <deque>
+#include <optional>
+#include <vector>
 
 #include "net/host.h"
 #include "net/netdevice.h"
+#include "net/wire_faults.h"
+#include "sim/scheduler.h"
 
 namespace zcsim::net {
 
@@ -18,7 +22,8 @@ namespace zcsim::net {
 // goes out rewritten), raises a TX-completion interrupt `completion_delay`
 // after that, and NAPI reaps up to `napi_budget` finished descriptors per
 // poll with napi_consume_skb. A link partner (another NIC) receives each
-// packet `wire_latency` after DMA.
+// packet `wire_latency` after DMA, unless a wire fault (params.faults,
+// wire_faults.h) drops, duplicates, delays or holds it back.
 class NicDevice : public NetDevice {
  public:
   NicDevice(Host* host, std::string name, sim::ObjectId id, int ifindex, const NicParams& params);
@@ -26,6 +31,7 @@ class NicDevice : public NetDevice {
   bool has_qdisc() const override { return true; }
   const NicParams& params() const { return params_; }
   size_t ring_used() const { return ring_.size(); }
+  const WireFaultStats& wire_fault_stats() const { return fault_stats_; }
 
  private:
   struct Descriptor {
@@ -35,10 +41,24 @@ class NicDevice : public NetDevice {
   void Dma();
   void TxCompletionIrq();
   void NapiPoll();
+  // The wire: applies the packet's faults and schedules its arrival.
+  void PutOnWire(const WirePacket& pkt, SkBuff* skb, std::vector<uint8_t> bytes);
+  void ScheduleArrival(std::vector<uint8_t> bytes, sim::Time at);
+  void ReleaseHeld(sim::Time at, uint64_t overtaker);
+
+  // A packet held back for reordering, waiting for the next one.
+  struct HeldPacket {
+    uint64_t seq;
+    std::vector<uint8_t> bytes;
+    sim::EventHandle timeout;
+  };
 
   NicParams params_;
   std::deque<Descriptor> ring_;
   bool irq_pending_ = false;
+  std::optional<sim::Rng> fault_rng_;  // only with seeded faults
+  WireFaultStats fault_stats_;
+  std::deque<HeldPacket> held_;
 };
 
 class DummyDevice : public NetDevice {

@@ -13,6 +13,7 @@
 #include "net/mm.h"
 #include "net/netdevice.h"
 #include "net/sock.h"
+#include "net/wire_faults.h"
 #include "sim/deferred.h"
 
 namespace zcsim::net {
@@ -26,7 +27,7 @@ struct NicParams {
   sim::Time completion_delay = 4 * sim::kMicrosecond;  // DMA -> TX completion IRQ
   uint32_t napi_budget = 64;                        // completions reaped per poll
   sim::Time wire_latency = 1 * sim::kMicrosecond;   // to the link partner
-  uint64_t drop_packet = 0;                         // lose the N-th packet on the wire (0: none)
+  WireFaults faults;                                // loss, dup, delay, reorder on the way out
 };
 
 class Host {

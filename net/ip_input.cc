@@ -20,6 +20,29 @@ void Drop(SkBuff* skb, NetDevice* dev, const char* why) {
   kfree_skb(skb, why);
 }
 
+enum class FragInsert { kOk, kDup, kOverlap };
+
+// inet_frag_queue_insert() (net/ipv4/inet_fragment.c, 6.1): queued
+// fragments form runs of contiguous bytes. A new fragment that lies wholly
+// inside a run is a duplicate (IPFRAG_DUP: dropped, the queue kept); one
+// that overlaps a run only partly is an overlap (IPFRAG_OVERLAP: the whole
+// datagram is discarded, RFC 5722 and, for IPv4, since the 2018
+// FragmentSmack fix).
+FragInsert CheckFragInsert(const Host::FragQueue& q, uint32_t start, uint32_t end) {
+  std::vector<std::pair<uint32_t, uint32_t>> spans;
+  for (const auto& piece : q.pieces) spans.emplace_back(piece.first, piece.first + static_cast<uint32_t>(piece.second.size()));
+  std::sort(spans.begin(), spans.end());
+  size_t i = 0;
+  while (i < spans.size()) {
+    uint32_t run_start = spans[i].first;
+    uint32_t run_end = spans[i].second;
+    for (++i; i < spans.size() && spans[i].first == run_end; ++i) run_end = spans[i].second;
+    if (end <= run_start || start >= run_end) continue;
+    return start >= run_start && end <= run_end ? FragInsert::kDup : FragInsert::kOverlap;
+  }
+  return FragInsert::kOk;
+}
+
 // ip_defrag() / ipv6_frag_rcv(): collect fragment payloads; when the
 // datagram is complete, return a new linear skb holding it (the kernel
 // chains the fragment skbs instead; the bytes are the same).
@@ -28,6 +51,18 @@ SkBuff* Reassemble(SkBuff* skb, NetDevice* dev, const PacketSummary& p, const st
   const std::string key = fmt::format("{}>{}/{}/{}", p.src.ToString(false), p.dst.ToString(false), p.protocol, p.ip_id);
   Host::FragQueue& q = host->frag_queues()[key];
   const uint32_t hlen = p.family == AF_INET6 ? kIpv6HdrLen + kFragHdrLen : (bytes[0] & 0xf) * 4u;
+  const uint32_t frag_len = static_cast<uint32_t>(bytes.size() - hlen);
+  switch (CheckFragInsert(q, p.frag_offset, p.frag_offset + frag_len)) {
+    case FragInsert::kOk:
+      break;
+    case FragInsert::kDup:
+      Drop(skb, dev, "duplicate fragment (SKB_DROP_REASON_DUP_FRAG)");
+      return nullptr;
+    case FragInsert::kOverlap:
+      host->frag_queues().erase(key);  // inet_frag_kill()
+      Drop(skb, dev, "overlapping fragment: datagram discarded (IPSTATS_MIB_REASM_OVERLAPS)");
+      return nullptr;
+  }
   q.pieces.emplace_back(p.frag_offset, std::vector<uint8_t>(bytes.begin() + hlen, bytes.end()));
   if (p.frag_offset == 0) q.first_header.assign(bytes.begin(), bytes.begin() + (p.family == AF_INET6 ? kIpv6HdrLen : hlen));
   if (!p.more_fragments) {

@@ -336,6 +336,7 @@ void tcp_fastretrans(Sock* sk) {
   TcpSock* t = tp(sk);
   SkBuff* skb = t->rtx_queue.front();
   ++t->fast_retransmits;
+  t->in_recovery = true;
   t->ssthresh = std::max<uint32_t>(t->packets_out / 2, 2);
   t->cwnd = t->ssthresh;
   TraceTcp(sk, "tcp_fastretrans_alert", "{} duplicate ACKs: retransmit [{}, {})", t->dupacks, skb->seq, skb->end_seq);
@@ -514,6 +515,7 @@ void ListenerRcv(Sock* lsk, SkBuff* skb, const PacketSummary& p) {
   }
   InitConnection(child, dev, p.dst);
   tp(child)->rcv_nxt = p.tcp_seq + 1;
+  tp(child)->snd_wl1 = p.tcp_seq;  // tcp_create_openreq_child(): rcv_isn
   NegotiateWscale(child, p);
   tp(child)->listener = lsk;
   child->host->tcp_socks().push_back(child);
@@ -523,21 +525,59 @@ void ListenerRcv(Sock* lsk, SkBuff* skb, const PacketSummary& p) {
   SendSyn(child, TCPHDR_SYN | TCPHDR_ACK);
 }
 
-// tcp_ack(): the sender's half of an incoming segment.
+// tcp_may_update_window() (tcp_input.c, 6.1): only a segment that
+// acknowledges new data, is newer than the one that last set the window, or
+// widens the window from that same segment may change snd_wnd. A stale ACK
+// (delayed or duplicated on the wire) must not move the window back.
+bool tcp_may_update_window(const TcpSock* t, uint32_t ack, uint32_t ack_seq, uint32_t nwin) {
+  return after(ack, t->snd_una) || after(ack_seq, t->snd_wl1) || (ack_seq == t->snd_wl1 && nwin > t->snd_wnd);
+}
+
+// tcp_add_reno_sack() with tcp_check_reno_reordering() (6.1): without SACK a
+// duplicate ACK stands for one segment that left the network. More of them
+// than segments in flight (less the one hole) can only mean reordering or
+// ACKs duplicated on the wire: the count is capped (tcp_limit_reno_sacked)
+// and tp->reordering set to the segments in flight, which also changes how
+// many duplicates the next fast retransmit needs.
+void tcp_add_reno_sack(Sock* sk) {
+  TcpSock* t = tp(sk);
+  ++t->dup_acks_received;
+  ++t->dupacks;
+  const uint32_t packets_out = t->packets_out;
+  const uint32_t holes = 1;  // max(lost_out, 1): lost_out is not modelled
+  if (t->dupacks + holes <= packets_out) return;
+  t->dupacks = packets_out - holes;
+  t->reordering = std::min(packets_out, kTcpMaxReordering);
+  TraceTcp(sk, "tcp_check_reno_reordering", "more duplicate ACKs than segments in flight: reordering {}", t->reordering);
+}
+
+// tcp_ack(): the sender's half of an incoming segment. An ACK older than
+// snd_una or beyond snd_nxt changes nothing (the old_ack / invalid_ack
+// exits).
 void tcp_ack(Sock* sk, const PacketSummary& p) {
   TcpSock* t = tp(sk);
   if (!(p.tcp_flags & TCPHDR_ACK)) return;
+  if (before(p.tcp_ack, t->snd_una) || after(p.tcp_ack, t->snd_nxt)) {
+    TraceTcp(sk, "tcp_ack", "ack {} outside [snd_una, snd_nxt]: ignored", p.tcp_ack);
+    return;
+  }
   const uint32_t new_wnd = (p.tcp_flags & TCPHDR_SYN) ? p.tcp_window : uint32_t{p.tcp_window} << t->snd_wscale;
   if (p.tcp_ack == t->snd_una && !t->rtx_queue.empty() && p.payload_len == 0 && new_wnd == t->snd_wnd &&
       !(p.tcp_flags & (TCPHDR_SYN | TCPHDR_FIN))) {
     // A duplicate ACK (RFC 5681: same ACK, same window, no data, something
-    // outstanding). The third starts a fast retransmit.
-    if (++t->dupacks == kTcpReorderingThreshold) tcp_fastretrans(sk);
+    // outstanding). tcp_time_to_recover(): the one beyond tp->reordering
+    // starts a fast retransmit.
+    tcp_add_reno_sack(sk);
+    if (!t->in_recovery && t->dupacks + 1 > t->reordering) tcp_fastretrans(sk);
   }
-  t->snd_wnd = new_wnd;
-  t->max_window = std::max(t->max_window, new_wnd);  // tcp_ack_update_window()
-  if (after(p.tcp_ack, t->snd_una) && !after(p.tcp_ack, t->snd_nxt)) {
-    t->dupacks = 0;
+  if (tcp_may_update_window(t, p.tcp_ack, p.tcp_seq, new_wnd)) {
+    t->snd_wnd = new_wnd;
+    t->snd_wl1 = p.tcp_seq;
+    t->max_window = std::max(t->max_window, new_wnd);  // tcp_ack_update_window()
+  }
+  if (after(p.tcp_ack, t->snd_una)) {
+    t->dupacks = 0;  // tcp_reset_reno_sack()
+    t->in_recovery = false;
     t->snd_una = p.tcp_ack;
     tcp_clean_rtx_queue(sk, p.tcp_ack);
     sk_write_space(sk);
@@ -647,26 +687,68 @@ void tcp_data_queue(Sock* sk, SkBuff* skb, const PacketSummary& p) {
     consume_skb(skb);
     return;
   }
-  if (p.tcp_seq != t->rcv_nxt) {
+  // Partial packet, seq < rcv_nxt < end_seq: its new tail is queued.
+  const bool partial = before(p.tcp_seq, t->rcv_nxt) && after(p.tcp_seq + p.payload_len, t->rcv_nxt);
+  if (p.tcp_seq != t->rcv_nxt && !partial) {
     ++t->dup_acks_sent;
     if (after(p.tcp_seq, t->rcv_nxt) && p.payload_len > 0) {
       tcp_data_queue_ofo(sk, skb, p);
     } else {
+      // A retransmission or a copy duplicated on the wire: dropped, and
+      // acknowledged at once (quickack) so the sender learns rcv_nxt.
       TraceTcp(sk, "tcp_data_queue", "old seq {} (expected {}): dropped", p.tcp_seq, t->rcv_nxt);
       kfree_skb(skb, "TCP: old data");
     }
     tcp_send_ack(sk);  // the duplicate ACK
     return;
   }
-  if (p.payload_len > 0) {
-    skb_pull(skb, p.payload_offset);
+  const uint32_t skip = partial ? t->rcv_nxt - p.tcp_seq : 0;
+  const uint32_t len = p.payload_len - skip;
+  if (partial) TraceTcp(sk, "tcp_data_queue", "seq {}: first {} bytes already received", p.tcp_seq, skip);
+  if (len > 0) {
+    skb_pull(skb, p.payload_offset + skip);
     tcp_charge_rx(sk, skb);
   }
   const bool had_ofo = !t->out_of_order_queue.empty();
-  tcp_queue_in_order(sk, skb, p.payload_len, fin);
+  tcp_queue_in_order(sk, skb, len, fin);
   tcp_ofo_queue(sk);
-  tcp_ack_snd_check(sk, p.payload_len, fin || had_ofo);
+  tcp_ack_snd_check(sk, len, fin || had_ofo);
   if (t->fin_received && t->state == TcpState::kFinWait2) Finish(sk);
+}
+
+// tcp_oow_rate_limited() (6.1): at most one ACK per kTcpInvalidRatelimit
+// for segments that are answered without being accepted (a duplicate SYN).
+bool tcp_oow_rate_limited(Sock* sk) {
+  TcpSock* t = tp(sk);
+  const sim::Time now = sk->world->now();
+  if (t->last_oow_ack_time >= 0 && now - t->last_oow_ack_time < kTcpInvalidRatelimit) {
+    TraceTcp(sk, "tcp_oow_rate_limited", "ACK skipped");
+    return true;
+  }
+  t->last_oow_ack_time = now;
+  return false;
+}
+
+// A SYN on a synchronized connection -- a duplicated or late SYN or SYN-ACK
+// -- is answered with a challenge ACK and dropped (tcp_validate_incoming()
+// step 4, RFC 5961 4.2; tcp_send_challenge_ack()).
+void tcp_syn_challenge(Sock* sk, SkBuff* skb) {
+  TraceTcp(sk, "tcp_validate_incoming", "SYN on a synchronized connection: challenge ACK");
+  kfree_skb(skb, "TCP: SYN on a synchronized connection");
+  if (!tcp_oow_rate_limited(sk)) tcp_send_ack(sk);
+}
+
+// tcp_check_req() (tcp_minisocks.c, 6.1): a retransmitted (or duplicated)
+// SYN for a connection in SYN_RECV resends the SYN-ACK (inet_rtx_syn_ack),
+// rate limited like other out-of-window answers.
+bool tcp_synrecv_dup_syn(Sock* sk, SkBuff* skb, const PacketSummary& p) {
+  TcpSock* t = tp(sk);
+  if ((p.tcp_flags & (TCPHDR_SYN | TCPHDR_ACK | TCPHDR_FIN)) != TCPHDR_SYN || p.tcp_seq + 1 != t->rcv_nxt) return false;
+  consume_skb(skb);
+  if (tcp_oow_rate_limited(sk) || t->rtx_queue.empty()) return true;
+  TraceTcp(sk, "tcp_check_req", "SYN again: SYN-ACK retransmitted");
+  tcp_retransmit_skb(sk, t->rtx_queue.front());
+  return true;
 }
 
 }  // namespace
@@ -1120,6 +1202,7 @@ void tcp_v4_rcv(SkBuff* skb, const PacketSummary& p) {
       consume_skb(skb);
       return;
     case TcpState::kSynRecv:
+      if (tcp_synrecv_dup_syn(sk, skb, p)) return;
       tcp_ack(sk, p);
       if (t->snd_una == t->snd_nxt) {
         SetState(sk, TcpState::kEstablished);
@@ -1134,6 +1217,7 @@ void tcp_v4_rcv(SkBuff* skb, const PacketSummary& p) {
     default:
       break;
   }
+  if (p.tcp_flags & TCPHDR_SYN) return tcp_syn_challenge(sk, skb);
   tcp_ack(sk, p);
   if (t->fin_queued && t->snd_una == t->write_seq) {  // our FIN is acknowledged
     if (t->state == TcpState::kFinWait1) SetState(sk, t->fin_received ? TcpState::kClosed : TcpState::kFinWait2);

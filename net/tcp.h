@@ -19,8 +19,14 @@
 // or by skb_gso_segment (net/gso.h); tso_fragment / tcp_fragment split them
 // at the congestion or receive window and for retransmission.
 //
-// Not yet: SACK, Nagle, timestamps, TSO autosizing (pacing), shutdown(),
-// urgent data.
+// Wire faults (duplicates, reordering, stale ACKs) are survived the way
+// Linux survives them without SACK or timestamps: old data is re-ACKed at
+// once, a duplicate SYN draws a SYN-ACK retransmit (in SYN_RECV) or a
+// challenge ACK, a stale ACK updates nothing, and duplicate ACKs beyond the
+// segments in flight are taken as reordering (Reno).
+//
+// Not yet: SACK, Nagle, timestamps, TIME_WAIT, TSO autosizing (pacing),
+// shutdown(), urgent data.
 #ifndef ZCSIM_NET_TCP_H_
 #define ZCSIM_NET_TCP_H_
 
@@ -67,6 +73,11 @@ inline constexpr sim::Time TCP_TIMEOUT_INIT = 1 * sim::kSecond;
 
 // sysctl_tcp_reordering: duplicate ACKs that start a fast retransmit.
 inline constexpr uint32_t kTcpReorderingThreshold = 3;
+// sysctl_tcp_max_reordering: the most tp->reordering can grow to.
+inline constexpr uint32_t kTcpMaxReordering = 300;
+// sysctl_tcp_invalid_ratelimit: at most one challenge/out-of-window ACK per
+// socket in this time (tcp_oow_rate_limited).
+inline constexpr sim::Time kTcpInvalidRatelimit = 500 * sim::kMillisecond;
 
 // A segment held beyond a hole (tp->out_of_order_queue, an rbtree in the
 // kernel; a sorted deque here). Its headers are already pulled.
@@ -85,6 +96,7 @@ struct TcpSock {
   uint32_t write_seq = 0;  // end of the data queued by the application
   uint32_t rcv_nxt = 0;    // next sequence number expected
   uint32_t snd_wnd = 65535;
+  uint32_t snd_wl1 = 0;    // sequence number of the segment that last updated snd_wnd
   uint32_t rcv_wnd = 0;    // the scaled window we last advertised
   uint32_t rcv_right_edge = 0;  // rcv_nxt + that window, in bytes: never moves left
   int rcv_wscale = 0;      // the shift we apply to the window we advertise
@@ -107,7 +119,13 @@ struct TcpSock {
   sim::EventHandle rto_timer;
   uint64_t retransmits = 0;
   uint64_t fast_retransmits = 0;
-  uint32_t dupacks = 0;  // duplicate ACKs in a row for snd_una
+  uint32_t dupacks = 0;  // duplicate ACKs in a row for snd_una (Reno's sacked_out)
+  // tp->reordering: the duplicate ACKs that start a fast retransmit; raised
+  // when more duplicates arrive than segments are out (tcp_check_reno_reordering).
+  uint32_t reordering = kTcpReorderingThreshold;
+  bool in_recovery = false;  // icsk_ca_state == TCP_CA_Recovery: fast retransmit done
+  uint64_t dup_acks_received = 0;
+  sim::Time last_oow_ack_time = -1;  // rate limit of challenge ACKs (-1: none yet)
   // Delayed ACK (inet_connection_sock's icsk_ack): bytes received since our
   // last ACK, and the timer that acknowledges them if no second full
   // segment or outgoing data does first.

@@ -131,6 +131,11 @@ bool IsPollVerb(const std::string& verb);
 bool CompilePollStatement(Compiler& c, const Line& line, const Args& args, Step* step);
 bool CompileRingState(Compiler& c, const Line& line, const Args& args, Step* step);
 
+// NIC wire-fault options (drop=, dup=, delay=, reorder=, loss=, dup_rate=,
+// reorder_rate=, jitter=): statements_faults.cc.
+bool IsWireFaultKey(const std::string& key);
+bool ParseWireFault(Compiler& c, const std::string& key, const Word& w, net::WireFaults* faults);
+
 // An iovec list "buf[0:4000],buf[8K:100]" -> ranges.
 bool ParseIovecs(Compiler& c, const Word& w, std::vector<Range>* out);
 // Resolves ranges against the regions at run time: iovecs or an error.

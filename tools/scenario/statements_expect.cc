@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "net/checksum.h"
+#include "net/drivers.h"
 #include "net/msg_zerocopy.h"
 #include "net/netdevice.h"
 #include "net/sock.h"
@@ -183,7 +184,8 @@ bool CompileSockState(Compiler& c, const Line& line, const Args& args, Step* ste
   std::vector<FieldCheck> checks;
   if (!NumericFields(c, args, {"wmem_alloc", "rmem_alloc", "omem_alloc", "zckey", "errqueue", "rcvqueue", "sndbuf",
                                "rcvbuf", "sndbuf_errors", "rcvbuf_errors", "out_datagrams", "in_datagrams", "wmem_queued",
-                               "mem_charged", "packets_out", "cwnd", "retransmits"},
+                               "mem_charged", "packets_out", "cwnd", "retransmits", "fast_retransmits", "dup_acks_sent",
+                               "dup_acks_received"},
                      &checks)) {
     return false;
   }
@@ -205,13 +207,51 @@ bool CompileSockState(Compiler& c, const Line& line, const Args& args, Step* ste
       if (key == "rcvbuf_errors") return static_cast<int64_t>(sk->rcvbuf_errors);
       if (key == "out_datagrams") return static_cast<int64_t>(sk->out_datagrams);
       if (key == "in_datagrams") return static_cast<int64_t>(sk->in_datagrams);
-      // TCP only (a datagram socket reads -1).
-      if (sk->tcp == nullptr) return -1;
-      if (key == "wmem_queued") return sk->tcp->sk_wmem_queued;
-      if (key == "mem_charged") return sk->tcp->sk_mem_charged;
-      if (key == "packets_out") return sk->tcp->packets_out;
-      if (key == "cwnd") return sk->tcp->cwnd;
-      return static_cast<int64_t>(sk->tcp->retransmits);
+      // TCP counters (0 for a datagram socket).
+      const net::TcpSock* t = sk->tcp.get();
+      if (t == nullptr) return 0;
+      if (key == "wmem_queued") return t->sk_wmem_queued;
+      if (key == "mem_charged") return t->sk_mem_charged;
+      if (key == "packets_out") return t->packets_out;
+      if (key == "cwnd") return t->cwnd;
+      if (key == "retransmits") return static_cast<int64_t>(t->retransmits);
+      if (key == "fast_retransmits") return static_cast<int64_t>(t->fast_retransmits);
+      if (key == "dup_acks_sent") return static_cast<int64_t>(t->dup_acks_sent);
+      return static_cast<int64_t>(t->dup_acks_received);
+    });
+  };
+  return true;
+}
+
+// Device counters; the tx_wire_* ones count the faults a NIC's wire applied.
+bool CompileDevState(Compiler& c, const Line& line, const Args& args, Step* step) {
+  if (!c.NeedPositionals(line, args, 3, "expect dev HOST:DEV [tx_packets=N] [rx_packets=N] [tx_wire_dropped=N] ...")) {
+    return false;
+  }
+  std::string host, dev;
+  if (!c.DeviceRef(args.pos[2], &host, &dev, true)) return false;
+  std::vector<FieldCheck> checks;
+  if (!NumericFields(c, args, {"tx_packets", "tx_bytes", "tx_dropped", "rx_packets", "rx_dropped", "tx_wire_dropped",
+                               "tx_wire_duplicated", "tx_wire_delayed", "tx_wire_reordered"},
+                     &checks)) {
+    return false;
+  }
+  const std::string name = args.pos[2].text;
+  step->action = [host, dev, name, checks](Env& env) -> std::optional<std::string> {
+    const net::NetDevice* d = env.world.FindHost(host)->FindDevice(dev);
+    const net::WireFaultStats none;
+    const net::WireFaultStats& faults =
+        d->kind == net::DeviceKind::kNic ? static_cast<const net::NicDevice*>(d)->wire_fault_stats() : none;
+    return CompareFields(env, "device " + name, checks, [d, &faults](const std::string& key) -> int64_t {
+      if (key == "tx_packets") return static_cast<int64_t>(d->tx_packets);
+      if (key == "tx_bytes") return static_cast<int64_t>(d->tx_bytes);
+      if (key == "tx_dropped") return static_cast<int64_t>(d->tx_dropped);
+      if (key == "rx_packets") return static_cast<int64_t>(d->rx_packets);
+      if (key == "rx_dropped") return static_cast<int64_t>(d->rx_dropped);
+      if (key == "tx_wire_dropped") return static_cast<int64_t>(faults.dropped);
+      if (key == "tx_wire_duplicated") return static_cast<int64_t>(faults.duplicated);
+      if (key == "tx_wire_delayed") return static_cast<int64_t>(faults.delayed);
+      return static_cast<int64_t>(faults.reordered);
     });
   };
   return true;
@@ -374,11 +414,12 @@ bool CompileErrqueue(Compiler& c, const Line& line, const Args& args, Step* step
 
 bool CompileExpect(Compiler& c, const Line& line, const Args& args, Step* step) {
   if (!c.NoResult(args)) return false;
-  if (args.pos.size() < 2) return c.Fail(line.pos, "expect what? (wire, errqueue, sock, host, live, warning, ubuf#N, skb#N, page#N)");
+  if (args.pos.size() < 2) return c.Fail(line.pos, "expect what? (wire, errqueue, sock, dev, host, live, warning, ubuf#N, skb#N, page#N)");
   const std::string& what = args.pos[1].text;
   if (what == "wire") return CompileWire(c, line, args, step);
   if (what == "errqueue") return CompileErrqueue(c, line, args, step);
   if (what == "sock") return CompileSockState(c, line, args, step);
+  if (what == "dev") return CompileDevState(c, line, args, step);
   if (what == "host") return CompileHostState(c, line, args, step);
   if (what == "live") return CompileLive(c, line, args, step);
   if (what == "ring") return CompileRingState(c, line, args, step);

@@ -24,7 +24,8 @@ struct DeviceOptions {
 bool ParseDeviceOptions(Compiler& c, const Args& args, bool nic, DeviceOptions* o) {
   if (nic) {
     if (!c.OnlyKeys(args, {"mtu", "features", "capture", "tx_ring", "dma_delay", "completion_delay", "napi_budget",
-                           "wire_latency", "drop"})) {
+                           "wire_latency", "drop", "dup", "delay", "reorder", "loss", "dup_rate", "reorder_rate",
+                           "jitter", "fault_seed"})) {
       return false;
     }
   } else if (!c.OnlyKeys(args, {"mtu", "features", "capture"})) {
@@ -47,9 +48,8 @@ bool ParseDeviceOptions(Compiler& c, const Args& args, bool nic, DeviceOptions* 
       if (!c.Take(ParseUint(w, 1 << 16), &u)) return false;
       if (u == 0) return c.Fail(w.pos, "tx_ring must be at least 1");
       o->nic.tx_ring = static_cast<uint32_t>(u);
-    } else if (key == "drop") {
-      if (!c.Take(ParseUint(w, 1u << 30), &u)) return false;
-      o->nic.drop_packet = u;
+    } else if (IsWireFaultKey(key)) {
+      if (!ParseWireFault(c, key, w, &o->nic.faults)) return false;
     } else if (key == "napi_budget") {
       if (!c.Take(ParseUint(w, 1 << 16), &u)) return false;
       if (u == 0) return c.Fail(w.pos, "napi_budget must be at least 1");
