@@ -1,5 +1,6 @@
 #include "net/host.h"
 
+#include "net/app_reader.h"
 #include "net/drivers.h"
 #include "net/eventpoll.h"
 #include "net/world.h"
@@ -24,6 +25,7 @@ Host::~Host() {
   // Epoll instances first: ep_free() unhooks their items from the sockets'
   // wait queues while the sockets still exist.
   while (!epoll_fds_.empty()) ep_free(ReleaseEpollFd(epoll_fds_.begin()->first));
+  for (auto& [fd, reader] : app_readers_) app_reader_stop(reader.get());
   // Sockets and queued skbs are freed silently by the world's pools.
   page_frag_release_silently();
 }
@@ -111,6 +113,17 @@ int Host::InstallFd(Sock* sk) {
   fds_[fd] = sk;
   sk->fd = fd;
   return fd;
+}
+
+AppReader* Host::AddAppReader(std::unique_ptr<AppReader> reader) {
+  AppReader* r = reader.get();
+  app_readers_[r->fd] = std::move(reader);
+  return r;
+}
+
+AppReader* Host::FindAppReader(int fd) const {
+  auto it = app_readers_.find(fd);
+  return it == app_readers_.end() ? nullptr : it->second.get();
 }
 
 int Host::InstallEpollFd(std::unique_ptr<EventPoll> ep) {

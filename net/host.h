@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "net/app_reader.h"
 #include "net/inet.h"
 #include "net/mm.h"
 #include "net/netdevice.h"
@@ -70,6 +71,10 @@ class Host {
   EventPoll* LookupEpollFd(int fd);
   // Removes the fd and hands the instance back to be freed (ep_free).
   std::unique_ptr<EventPoll> ReleaseEpollFd(int fd);
+  // Rate readers (net/app_reader.h), one per fd, owned by the host.
+  AppReader* AddAppReader(std::unique_ptr<AppReader> reader);
+  AppReader* FindAppReader(int fd) const;
+  void RemoveAppReader(int fd) { app_readers_.erase(fd); }
   // The UDP socket bound to `local` (exact address or wildcard).
   Sock* LookupUdp(const InetAddr& local);
   // An unused ephemeral port (seeded start, then linear probing).
@@ -123,6 +128,7 @@ class Host {
   NetDevice* lo_ = nullptr;
   std::map<int, Sock*> fds_;
   std::map<int, std::unique_ptr<EventPoll>> epoll_fds_;
+  std::map<int, std::unique_ptr<AppReader>> app_readers_;
   int next_fd_ = 3;
   uint16_t ip_id_ = 1;
   int task_depth_ = 0;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "net/app_reader.h"
 #include "net/datagram.h"
 #include "net/eventpoll.h"
 #include "net/host.h"
@@ -307,6 +308,10 @@ int sys_close(Host* host, int fd) {
   if (sk == nullptr) return -EBADF;
   host->ReleaseFd(fd);
   TraceCall(host, sk, "close", "fd {}", fd);
+  if (AppReader* reader = host->FindAppReader(fd)) {
+    app_reader_stop(reader);  // the application closed its fd
+    host->RemoveAppReader(fd);
+  }
   eventpoll_release(sk);  // __fput(): the file's epoll items go first
   if (sk->protocol == IPPROTO_TCP) {
     // tcp_close(): queued data still goes out, then the FIN; the connection

@@ -73,6 +73,7 @@ bool CompileLine(Compiler& c, const Line& line, Step* step) {
   if (IsCallVerb(verb)) return CompileCall(c, line, args, step);
   if (IsUringVerb(verb)) return CompileUring(c, line, args, step);
   if (IsScriptVerb(verb)) return CompileScript(c, line, args, step);
+  if (verb == "reader") return CompileReader(c, line, args, step);
   if (IsPollVerb(verb)) return CompilePollStatement(c, line, args, step);
   return c.Fail(args.pos[0].pos, fmt::format("unknown statement '{}' (see tests/scenarios/README.md)", verb));
 }

@@ -136,6 +136,14 @@ bool CompileRingState(Compiler& c, const Line& line, const Args& args, Step* ste
 bool IsWireFaultKey(const std::string& key);
 bool ParseWireFault(Compiler& c, const std::string& key, const Word& w, net::WireFaults* faults);
 
+// Received bytes against `data=PATTERN` or `data=REGION[OFF:LEN]` (one or
+// neither given); counts one expectation.
+std::optional<std::string> CompareReceivedData(Env& env, const std::optional<Pattern>& pattern,
+                                               const std::optional<Range>& range, const std::vector<uint8_t>& got);
+// reader SOCK bytes=N every=D; expect reader SOCK ... (statements_reader.cc).
+bool CompileReader(Compiler& c, const Line& line, const Args& args, Step* step);
+bool CompileReaderState(Compiler& c, const Line& line, const Args& args, Step* step);
+
 // An iovec list "buf[0:4000],buf[8K:100]" -> ranges.
 bool ParseIovecs(Compiler& c, const Word& w, std::vector<Range>* out);
 // Resolves ranges against the regions at run time: iovecs or an error.

@@ -292,25 +292,7 @@ bool CompileRecv(Compiler& c, const Line& line, const Args& args, Step* step) {
     net::RecvMsg out;
     const long rc = net::sys_recvmsg(s.host, s.fd, &out, len, flags);
     if (auto err = CheckResult(env, rc, true, expected)) return err;
-    std::vector<uint8_t> want;
-    if (data_pattern) {
-      for (size_t i = 0; i < out.data.size(); ++i) want.push_back(data_pattern->At(i));
-    } else if (data_range) {
-      std::vector<net::Iovec> iov;
-      net::Host* host;
-      if (auto err = ResolveIovecs(env, {*data_range}, &host, &iov)) return err;
-      want.resize(iov[0].len);
-      if (host->mm().Read(iov[0].base, iov[0].len, want.data()) != 0) return "data= region is not readable";
-    }
-    if (data_pattern || data_range) {
-      ++env.expectations;
-      if (want.size() != out.data.size()) return fmt::format("expected {} bytes of data, got {}", want.size(), out.data.size());
-      for (size_t i = 0; i < want.size(); ++i) {
-        if (want[i] != out.data[i]) {
-          return fmt::format("received byte {} is {:#04x}, expected {:#04x}", i, out.data[i], want[i]);
-        }
-      }
-    }
+    if (auto err = CompareReceivedData(env, data_pattern, data_range, out.data)) return err;
     if (from) {
       ++env.expectations;
       if (!(out.from == *from)) return fmt::format("expected the datagram from {}, got {}", from->ToString(), out.from.ToString());
@@ -411,6 +393,27 @@ bool CompileClose(Compiler& c, const Line& line, const Args& args, Step* step) {
 }
 
 }  // namespace
+
+std::optional<std::string> CompareReceivedData(Env& env, const std::optional<Pattern>& pattern,
+                                               const std::optional<Range>& range, const std::vector<uint8_t>& got) {
+  if (!pattern && !range) return std::nullopt;
+  std::vector<uint8_t> want;
+  if (pattern) {
+    for (size_t i = 0; i < got.size(); ++i) want.push_back(pattern->At(i));
+  } else {
+    std::vector<net::Iovec> iov;
+    net::Host* host;
+    if (auto err = ResolveIovecs(env, {*range}, &host, &iov)) return err;
+    want.resize(iov[0].len);
+    if (host->mm().Read(iov[0].base, iov[0].len, want.data()) != 0) return "data= region is not readable";
+  }
+  ++env.expectations;
+  if (want.size() != got.size()) return fmt::format("expected {} bytes of data, got {}", want.size(), got.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (want[i] != got[i]) return fmt::format("received byte {} is {:#04x}, expected {:#04x}", i, got[i], want[i]);
+  }
+  return std::nullopt;
+}
 
 bool IsMemoryVerb(const std::string& verb) { return verb == "map" || verb == "write" || verb == "unmap"; }
 

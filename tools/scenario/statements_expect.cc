@@ -419,6 +419,7 @@ bool CompileExpect(Compiler& c, const Line& line, const Args& args, Step* step) 
   if (what == "wire") return CompileWire(c, line, args, step);
   if (what == "errqueue") return CompileErrqueue(c, line, args, step);
   if (what == "sock") return CompileSockState(c, line, args, step);
+  if (what == "reader") return CompileReaderState(c, line, args, step);
   if (what == "dev") return CompileDevState(c, line, args, step);
   if (what == "host") return CompileHostState(c, line, args, step);
   if (what == "live") return CompileLive(c, line, args, step);
