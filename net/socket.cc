@@ -124,6 +124,7 @@ int sys_setsockopt(Host* host, int fd, int level, int optname, int val) {
   Sock* sk = sockfd_lookup(host, fd);
   if (sk == nullptr) return -EBADF;
   if (level == SOL_UDP) return udp_lib_setsockopt(sk, optname, val);
+  if (level == SOL_TCP) return sk->protocol == IPPROTO_TCP ? tcp_setsockopt(sk, optname, val) : -ENOPROTOOPT;
   if (level != SOL_SOCKET) return -ENOPROTOOPT;
   switch (optname) {
     case SO_ZEROCOPY:
@@ -163,6 +164,7 @@ int sys_getsockopt(Host* host, int fd, int level, int optname, int* val) {
   Sock* sk = sockfd_lookup(host, fd);
   if (sk == nullptr) return -EBADF;
   if (level == SOL_UDP) return udp_lib_getsockopt(sk, optname, val);
+  if (level == SOL_TCP) return sk->protocol == IPPROTO_TCP ? tcp_getsockopt(sk, optname, val) : -ENOPROTOOPT;
   if (level != SOL_SOCKET) return -ENOPROTOOPT;
   switch (optname) {
     case SO_ZEROCOPY:

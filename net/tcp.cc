@@ -86,7 +86,7 @@ uint32_t tcp_skb_pcount(const SkBuff* skb) { return std::max<uint32_t>(skb->shin
 uint32_t tcp_xmit_size_goal(Sock* sk) {
   const TcpSock* t = tp(sk);
   uint32_t goal = kTcpGsoMaxSize;
-  const uint32_t cutoff = t->max_window > TCP_MSS_DESIRED ? t->max_window >> 1 : t->max_window;
+  const uint32_t cutoff = t->max_window > kTcpMssDesired ? t->max_window >> 1 : t->max_window;
   if (cutoff != 0 && goal > cutoff) goal = std::max<uint32_t>(cutoff, 68 - kTcpHdrLen);
   return std::max(t->mss, goal - goal % t->mss);
 }
@@ -198,15 +198,34 @@ int tcp_transmit_skb(Sock* sk, SkBuff* skb) {
 // tcp_write_xmit(): sends queued segments while the windows allow. With
 // `full_only` (the socket is inside sendmsg, which still fills the tail)
 // only full-sized segments go.
-void tcp_write_xmit(Sock* sk, bool full_only = false) {
+// tcp_nagle_test() with tcp_nagle_check() and tcp_minshall_check()
+// (tcp_output.c, 6.1): a short last segment waits while an earlier short
+// segment is unacknowledged (Minshall's variant of Nagle), or always while
+// corked; TCP_NODELAY, a FIN and any segment not last in the queue go.
+bool tcp_nagle_test(const TcpSock* t, const SkBuff* skb, int nonagle) {
+  if (nonagle & kTcpNaglePush) return true;
+  if (skb->tcp_flags & (TCPHDR_FIN | TCPHDR_SYN)) return true;
+  const bool partial = skb->len < t->mss;
+  const bool minshall = after(t->snd_sml, t->snd_una) && !after(t->snd_sml, t->snd_nxt);
+  const bool hold = partial && ((nonagle & kTcpNagleCork) || (!nonagle && t->packets_out > 0 && minshall));
+  return !hold;
+}
+
+void tcp_write_xmit(Sock* sk, bool full_only = false, int nonagle = -1) {
   TcpSock* t = tp(sk);
+  if (nonagle < 0) nonagle = t->nonagle;
   const uint32_t size_goal = tcp_xmit_size_goal(sk);
   while (!t->write_queue.empty()) {
     SkBuff* skb = t->write_queue.front();
     const bool syn_fin = skb->tcp_flags & (TCPHDR_SYN | TCPHDR_FIN);
-    if (full_only && skb == t->write_queue.back() && skb->len < size_goal && !syn_fin) break;
+    const bool last = skb == t->write_queue.back();
+    if (full_only && last && skb->len < size_goal && !syn_fin) break;
     tcp_set_skb_tso_segs(skb, t->mss);
     if (t->packets_out >= t->cwnd) break;  // tcp_cwnd_test(), in packets
+    if (tcp_skb_pcount(skb) == 1 && !tcp_nagle_test(t, skb, last ? nonagle : kTcpNaglePush)) {
+      TraceTcp(sk, "tcp_nagle_test", "[{}, {}) held: a short segment is unacknowledged", skb->seq, skb->end_seq);
+      break;
+    }
     // tcp_snd_wnd_test(): at least the first MSS must fit the peer's window.
     const uint32_t wnd_end = t->snd_una + t->snd_wnd;
     if (after(skb->len > t->mss ? skb->seq + t->mss : skb->end_seq, wnd_end)) break;
@@ -230,7 +249,12 @@ void tcp_write_xmit(Sock* sk, bool full_only = false) {
     t->packets_out += tcp_skb_pcount(skb);
     t->snd_nxt = skb->end_seq;
     TraceTcp(sk, "tcp_write_xmit", "segment [{}, {}) {} bytes", skb->seq, skb->end_seq, skb->len);
+    // tcp_minshall_update(): remember the end of the last short segment.
+    const bool short_segment = skb->len < tcp_skb_pcount(skb) * t->mss;
+    const uint32_t sml_before = t->snd_sml;
+    if (short_segment) t->snd_sml = skb->end_seq;
     if (tcp_transmit_skb(sk, skb) != 0) {
+      t->snd_sml = sml_before;
       // Not sent (6.1 breaks before tcp_event_new_data_sent()): the segment
       // stays at the head of the write queue for the next ACK instead of
       // counting as in flight until an RTO. (tcp_enter_cwr() is not modelled.)
@@ -443,11 +467,11 @@ void SendSyn(Sock* sk, uint8_t flags) {
 
 // The options of the peer's SYN: window scaling is used only when both SYNs
 // carry it (RFC 7323); the MSS is clamped to the peer's option, or to
-// TCP_MSS_DEFAULT (536) when it sent none (tcp_openreq_init(),
+// kTcpMssDefault (536) when it sent none (tcp_openreq_init(),
 // tcp_rcv_synsent_state_process() -> tcp_sync_mss()).
 void NegotiateWscale(Sock* sk, const PacketSummary& p) {
   TcpSock* t = tp(sk);
-  t->mss = std::min<uint32_t>(t->advmss, p.tcp_mss > 0 ? static_cast<uint32_t>(p.tcp_mss) : TCP_MSS_DEFAULT);
+  t->mss = std::min<uint32_t>(t->advmss, p.tcp_mss > 0 ? static_cast<uint32_t>(p.tcp_mss) : kTcpMssDefault);
   ZC_CHECK(sk->world->checker(), t->mss >= 1, "INV-21", sk->id, "MSS {} from the peer's SYN", t->mss);
   if (p.tcp_wscale < 0) {
     t->rcv_wscale = t->snd_wscale = 0;
@@ -889,6 +913,7 @@ long tcp_sendmsg(Sock* sk, MsgHdr* msg, size_t size) {
         const SkbFrag* last = i > 0 ? &skb->shinfo->frags[i - 1] : nullptr;
         const bool merge = last != nullptr && last->page == pfrag->page && last->offset + last->len == pfrag->offset;
         if (!merge && i >= MAX_SKB_FRAGS) {
+          skb->tcp_flags |= TCPHDR_PSH;  // tcp_mark_push() before goto new_segment
           new_segment = true;
           continue;
         }
@@ -925,6 +950,7 @@ long tcp_sendmsg(Sock* sk, MsgHdr* msg, size_t size) {
         // skb_zerocopy_iter_stream(): one ubuf per skb (INV-2), unless the
         // ubuf's link_skb (6.10) attaches it or stacks it on the skb's one.
         if (skb_zerocopy_link(skb, uarg) != 0) {  // -EEXIST
+          skb->tcp_flags |= TCPHDR_PSH;  // tcp_mark_push() before goto new_segment
           new_segment = true;
           continue;
         }
@@ -937,6 +963,7 @@ long tcp_sendmsg(Sock* sk, MsgHdr* msg, size_t size) {
         if (!(skb->shinfo->flags & SKBFL_PURE_ZEROCOPY)) t->sk_mem_charged += skb->truesize - before_truesize;
         if (e == -EFAULT || (e == -EMSGSIZE && skb->len == before_len)) {
           if (e == -EMSGSIZE) {
+            skb->tcp_flags |= TCPHDR_PSH;  // tcp_mark_push() before goto new_segment
             new_segment = true;
             continue;
           }
@@ -951,7 +978,7 @@ long tcp_sendmsg(Sock* sk, MsgHdr* msg, size_t size) {
     if (err != 0) break;
     if (new_segment) {
       // Out of send buffer: push what we have, then wait (or give up).
-      tcp_write_xmit(sk);
+      tcp_write_xmit(sk, false, kTcpNaglePush);  // wait_for_space: tcp_push(..., kTcpNaglePush)
       sk->sock_nospace = true;
       if (flags & MSG_DONTWAIT) {
         if (copied == 0) err = -EAGAIN;
@@ -967,7 +994,7 @@ long tcp_sendmsg(Sock* sk, MsgHdr* msg, size_t size) {
     t->write_seq += static_cast<uint32_t>(copy);
     skb->end_seq += static_cast<uint32_t>(copy);
     copied += static_cast<size_t>(copy);
-    if (skb->len >= size_goal) tcp_write_xmit(sk);  // tcp_push_one()
+    if (skb->len >= size_goal) tcp_write_xmit(sk, false, kTcpNaglePush);  // tcp_push_one()
   }
   // tcp_remove_empty_skb()
   if (!t->write_queue.empty() && t->write_queue.back()->len == 0 && t->write_queue.back()->tcp_flags == TCPHDR_ACK) {
@@ -1063,7 +1090,7 @@ void tcp_close(Sock* sk) {
     t->fin_queued = true;
     t->write_queue.push_back(fin);
     SetState(sk, t->state == TcpState::kEstablished ? TcpState::kFinWait1 : TcpState::kLastAck);
-    tcp_write_xmit(sk);
+    tcp_write_xmit(sk, false, kTcpNagleOff);  // tcp_send_fin()
   } else if (t->state == TcpState::kSynSent || t->state == TcpState::kSynRecv) {
     Finish(sk);
   }
@@ -1229,6 +1256,26 @@ void tcp_v4_rcv(SkBuff* skb, const PacketSummary& p) {
     }
   }
   tcp_data_queue(sk, skb, p);
+}
+
+int tcp_setsockopt(Sock* sk, int optname, int val) {
+  if (optname != TCP_NODELAY) return -ENOPROTOOPT;
+  TcpSock* t = tp(sk);
+  if (val) {
+    // __tcp_sock_set_nodelay(): also pushes what Nagle was holding.
+    t->nonagle |= kTcpNagleOff | kTcpNaglePush;
+    tcp_write_xmit(sk);
+    t->nonagle &= ~kTcpNaglePush;
+  } else {
+    t->nonagle &= ~kTcpNagleOff;
+  }
+  return 0;
+}
+
+int tcp_getsockopt(Sock* sk, int optname, int* val) {
+  if (optname != TCP_NODELAY) return -ENOPROTOOPT;
+  *val = (tp(sk)->nonagle & kTcpNagleOff) ? 1 : 0;
+  return 0;
 }
 
 void tcp_destroy_sock(Sock* sk) {

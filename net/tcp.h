@@ -25,8 +25,11 @@
 // challenge ACK, a stale ACK updates nothing, and duplicate ACKs beyond the
 // segments in flight are taken as reordering (Reno).
 //
-// Not yet: SACK, Nagle, timestamps, TIME_WAIT, TSO autosizing (pacing),
-// shutdown(), urgent data.
+// Nagle with Minshall's check for the last short skb (TCP_NODELAY turns it
+// off), PSH on an skb cut by the frag limit.
+//
+// Not yet: SACK, timestamps, TIME_WAIT, TSO autosizing (pacing), autocorking
+// and TCP Small Queues, shutdown(), urgent data.
 #ifndef ZCSIM_NET_TCP_H_
 #define ZCSIM_NET_TCP_H_
 
@@ -61,15 +64,21 @@ inline constexpr uint8_t TCPHDR_PSH = 0x08;
 inline constexpr uint8_t TCPHDR_ACK = 0x10;
 inline constexpr uint32_t kTcpHdrLen = kTcpBaseHdrLen;  // no options on data segments
 // TCP_MSS_DEFAULT: the MSS assumed when a SYN carries no MSS option.
-inline constexpr uint32_t TCP_MSS_DEFAULT = 536;
+inline constexpr uint32_t kTcpMssDefault = 536;
 // TCP_MSS_DESIRED: below twice this, the size goal is not halved.
-inline constexpr uint32_t TCP_MSS_DESIRED = 1220;
+inline constexpr uint32_t kTcpMssDesired = 1220;
 // sk_gso_max_size: GSO_LEGACY_MAX_SIZE less MAX_TCP_HEADER + 1.
 inline constexpr uint32_t kTcpGsoMaxSize = 65536 - (320 + 1);
 // MAX_TCP_HEADER: headroom every TCP skb reserves for the TCP/IP headers.
 inline constexpr uint32_t MAX_TCP_HEADER = 320;
 inline constexpr sim::Time TCP_RTO_MIN = 200 * sim::kMillisecond;
 inline constexpr sim::Time TCP_TIMEOUT_INIT = 1 * sim::kSecond;
+
+// tp->nonagle bits and tcp_write_xmit()'s push modes (TCP_NAGLE_OFF,
+// TCP_NAGLE_CORK, TCP_NAGLE_PUSH in the kernel).
+inline constexpr int kTcpNagleOff = 1;
+inline constexpr int kTcpNagleCork = 2;
+inline constexpr int kTcpNaglePush = 4;
 
 // sysctl_tcp_reordering: duplicate ACKs that start a fast retransmit.
 inline constexpr uint32_t kTcpReorderingThreshold = 3;
@@ -105,6 +114,8 @@ struct TcpSock {
   uint32_t advmss = 536;   // what we announce in our SYN's MSS option
   uint32_t cwnd = 10;      // segments (initial window, RFC 6928)
   uint32_t packets_out = 0;  // MSS-sized packets sent and not yet acknowledged
+  uint32_t snd_sml = 0;      // end of the last short segment sent (Minshall)
+  int nonagle = 0;           // kTcpNagleOff with TCP_NODELAY
   uint32_t max_window = 0;   // the largest window the peer has offered
   uint32_t ssthresh = 0x7fffffff;
   std::deque<SkBuff*> write_queue;  // queued, not yet sent
@@ -155,6 +166,9 @@ void tcp_v4_rcv(SkBuff* skb, const PacketSummary& p);
 // What a queued skb holds of its socket's protocol memory: its truesize, or
 // only its head when it is pure zerocopy (tcp_wmem_free_skb(), 6.1).
 int64_t tcp_skb_mem_charge(SkBuff* skb);
+// do_tcp_setsockopt() / do_tcp_getsockopt(): TCP_NODELAY.
+int tcp_setsockopt(Sock* sk, int optname, int val);
+int tcp_getsockopt(Sock* sk, int optname, int* val);
 // tcp_v4_send_reset(): the RST answering segment `p`, which found no socket.
 void tcp_v4_send_reset(Host* host, const PacketSummary& p);
 // tcp_poll(): the socket's poll mask (EPOLL* bits).

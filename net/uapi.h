@@ -9,6 +9,7 @@
 #define ZCSIM_NET_UAPI_H_
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>  // TCP_NODELAY
 #include <netinet/udp.h>
 #include <sys/socket.h>
 #include <time.h>  // linux/errqueue.h needs struct timespec

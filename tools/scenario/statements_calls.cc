@@ -27,6 +27,7 @@ constexpr SockOpt kSockOpts[] = {
     {"SO_SNDBUF", SOL_SOCKET, SO_SNDBUF},
     {"SO_RCVBUF", SOL_SOCKET, SO_RCVBUF},
     {"UDP_CORK", SOL_UDP, UDP_CORK},
+    {"TCP_NODELAY", SOL_TCP, TCP_NODELAY},
 };
 
 // Checks a call's return value against "-> ..." (or success when absent).
@@ -166,7 +167,7 @@ bool CompileSockopt(Compiler& c, const Line& line, const Args& args, Step* step)
   for (const SockOpt& o : kSockOpts) {
     if (args.pos[2].text == o.name) opt = &o;
   }
-  if (opt == nullptr) return c.Fail(args.pos[2].pos, fmt::format("unknown option '{}' (SO_ZEROCOPY, SO_SNDBUF, SO_RCVBUF, UDP_CORK)", args.pos[2].text));
+  if (opt == nullptr) return c.Fail(args.pos[2].pos, fmt::format("unknown option '{}' (SO_ZEROCOPY, SO_SNDBUF, SO_RCVBUF, UDP_CORK, TCP_NODELAY)", args.pos[2].text));
   int64_t value = 0;
   if (set && !c.Take(ParseInt(args.pos[3], INT32_MIN, INT32_MAX), &value)) return false;
   bool has;
