@@ -34,11 +34,15 @@ ABSL_FLAG(std::string, profile, "dummy", "bench zc-tx: cost profile (nic or dumm
 ABSL_FLAG(int, family, 4, "bench zc-tx: address family, 4 or 6");
 ABSL_FLAG(int, size, 4000, "bench zc-tx: payload bytes per request (-s)");
 ABSL_FLAG(int, batch, 8, "bench zc-tx: requests per submission (-n)");
-ABSL_FLAG(int, mode, 2, "bench zc-tx: 0 copy, 1 zc, 2 zc with a fixed buffer, 3 mixed (-m)");
+ABSL_FLAG(std::string, proto, "udp", "bench zc-tx: udp, or tcp to a listener on a far host (-t)");
+ABSL_FLAG(int, mode, 2,
+          "bench zc-tx: 0 copy (io_uring SEND), 1 zc, 2 zc with a fixed buffer, 3 mixed (-m); "
+          "tcp also 4 send() and 5 send(MSG_ZEROCOPY)");
 ABSL_FLAG(bool, flush, false, "bench zc-tx: flush the notification slot with every zc send (-f)");
 ABSL_FLAG(bool, cork, false, "bench zc-tx: UDP_CORK around each batch (-c)");
 ABSL_FLAG(int, runtime_us, 2000, "bench: virtual run time per measurement, microseconds");
 ABSL_FLAG(bool, wall_clock, false, "bench: measure the simulator's own speed instead of virtual time");
+ABSL_FLAG(uint64_t, wall_clock_requests, 200000, "bench zc-tx --wall_clock: requests to send");
 
 namespace zcsim::tools {
 namespace {
@@ -48,8 +52,9 @@ constexpr char kUsage[] =
     "usage: zcsim run FILE [--seed N] [--trace text|json|none] [--deep_checks]\n"
     "       zcsim demo [--seed N] [--trace text|json|none] [--requests N]\n"
     "       zcsim bench seed-tables [--runtime_us N]\n"
-    "       zcsim bench zc-tx [--profile nic|dummy] [--family 4|6] [--size N] [--batch N] [--mode 0..3]\n"
-    "                         [--flush] [--cork] [--runtime_us N] [--wall_clock]";
+    "       zcsim bench zc-tx [--proto udp|tcp] [--profile nic|dummy] [--family 4|6] [--size N] [--batch N]\n"
+    "                         [--mode 0..5] [--flush] [--cork] [--runtime_us N] [--wall_clock]\n"
+    "                         [--wall_clock_requests N]";
 
 int Usage(const std::string& problem) {
   std::fprintf(stderr, "zcsim: %s\n%s\n", problem.c_str(), kUsage);
@@ -110,13 +115,17 @@ int RunBench(const std::string& what) {
   o.family = absl::GetFlag(FLAGS_family);
   o.size = static_cast<uint32_t>(std::max(0, absl::GetFlag(FLAGS_size)));
   o.batch = absl::GetFlag(FLAGS_batch);
+  const std::string proto = absl::GetFlag(FLAGS_proto);
+  if (proto != "udp" && proto != "tcp") return Usage("--proto must be udp or tcp");
+  o.proto = proto == "tcp" ? bench::Proto::kTcp : bench::Proto::kUdp;
   const int mode = absl::GetFlag(FLAGS_mode);
-  if (mode < 0 || mode > 3) return Usage("--mode must be 0..3");
+  if (mode < 0 || mode > 5) return Usage("--mode must be 0..5");
   o.mode = static_cast<bench::Mode>(mode);
   o.flush = absl::GetFlag(FLAGS_flush);
   o.cork = absl::GetFlag(FLAGS_cork);
   o.runtime = absl::GetFlag(FLAGS_runtime_us) * sim::kMicrosecond;
   o.wall_clock = absl::GetFlag(FLAGS_wall_clock);
+  o.wall_clock_requests = absl::GetFlag(FLAGS_wall_clock_requests);
   o.seed = absl::GetFlag(FLAGS_seed);
   bench::ZcTxResult r;
   std::string error;
@@ -126,6 +135,13 @@ int RunBench(const std::string& what) {
               r.requests_per_second(), r.mb_per_second(), static_cast<unsigned long long>(r.notifications),
               static_cast<unsigned long long>(r.failed), o.wall_clock ? "wall-clock" : "virtual", r.seconds,
               profile->name.c_str());
+  std::printf("simulated %.3f Gbit/s over %.6f virtual s\n", r.sim_gbit_per_second(), r.sim_seconds);
+  if (o.proto == bench::Proto::kTcp) {
+    std::printf("tcp: received=%llu bytes (sent %llu), zc sends=%llu, notified=%llu, duplicates=%llu, copied=%llu\n",
+                static_cast<unsigned long long>(r.received), static_cast<unsigned long long>(r.bytes),
+                static_cast<unsigned long long>(r.zc_sends), static_cast<unsigned long long>(r.notified),
+                static_cast<unsigned long long>(r.duplicates), static_cast<unsigned long long>(r.copied));
+  }
   return 0;
 }
 

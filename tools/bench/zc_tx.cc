@@ -203,6 +203,12 @@ bool RunZcTx(const CostProfile& profile, const ZcTxOptions& o, ZcTxResult* resul
   if (o.batch < 1 || o.batch > 256) return *error = "batch (-n) must be 1..256", false;
   if (o.size > 65000) return *error = "size (-s) must be at most 65000", false;
   if (o.flush && o.mode == Mode::kCopy) return *error = "flush (-f) needs a zerocopy mode", false;
+  if (o.proto == Proto::kTcp) {
+    if (o.flush) return *error = "flush (-f) is the v4 slot API: UDP only", false;
+    if (o.cork) return *error = "cork (-c) is UDP_CORK: UDP only", false;
+    return RunZcTxTcp(profile, o, result, error);
+  }
+  if (o.mode == Mode::kSend || o.mode == Mode::kMsgZerocopy) return *error = "modes 4 and 5 need --proto tcp", false;
   Bench b(o.seed);
   if (!Build(profile, o, &b, error)) return false;
   sim::CostModel& costs = b.sim.costs();
@@ -221,8 +227,8 @@ bool RunZcTx(const CostProfile& profile, const ZcTxOptions& o, ZcTxResult* resul
     Reap(&b, result);
   }
   const auto wall = std::chrono::steady_clock::now() - wall_start;
-  result->seconds = o.wall_clock ? std::chrono::duration<double>(wall).count()
-                                 : static_cast<double>(b.sim.now() - start) / sim::kSecond;
+  result->sim_seconds = static_cast<double>(b.sim.now() - start) / sim::kSecond;
+  result->seconds = o.wall_clock ? std::chrono::duration<double>(wall).count() : result->sim_seconds;
   // Drain the outstanding notifications, as the selftest does.
   uring::io_notif_unregister(b.ctx);
   b.sim.scheduler().RunUntilIdle();

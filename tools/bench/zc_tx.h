@@ -6,6 +6,13 @@
 // notifications, in the v4 slot API (one slot, tag 0xfffffff, flushed per
 // request or never).
 //
+// With --proto tcp (zc_tx_tcp.cc) the sender connects to a listener on a far
+// host (NIC pair for "nic", a veth pair for "dummy"), in the final 6.1 API
+// (IORING_OP_SEND_ZC: a notification CQE per request, no slots, no flush)
+// and also through send() and MSG_ZEROCOPY, whose notifications it reads
+// from the error queue as tools/testing/selftests/net/msg_zerocopy.c does.
+// The far host reads everything after each batch, so windows stay open.
+//
 // In virtual-time mode a cost model (profile) charges each modelled kernel
 // operation, and requests/s come from virtual time: the simulator as a
 // performance model. In wall-clock mode the cost model is off and the rate
@@ -35,10 +42,13 @@ const CostProfile& NicProfile();
 const CostProfile& DummyProfile();
 const CostProfile* FindProfile(const std::string& name);
 
-enum class Mode { kCopy = 0, kZc = 1, kZcFixed = 2, kMixed = 3 };
+// 0..3 as the selftest's -m; 4 and 5 (TCP only) are system calls.
+enum class Mode { kCopy = 0, kZc = 1, kZcFixed = 2, kMixed = 3, kSend = 4, kMsgZerocopy = 5 };
+enum class Proto { kUdp, kTcp };
 
 struct ZcTxOptions {
   int family = 4;             // -4 / -6
+  Proto proto = Proto::kUdp;  // -t udp|tcp
   uint32_t size = 4000;       // -s
   int batch = 8;              // -n
   Mode mode = Mode::kZcFixed; // -m
@@ -56,13 +66,23 @@ struct ZcTxResult {
   uint64_t failed = 0;         // request CQEs with res < 0
   uint64_t notifications = 0;
   double seconds = 0;          // virtual (or wall-clock) time taken
+  // TCP only: the far host's view and the notification accounting.
+  uint64_t received = 0;       // bytes the far host read
+  uint64_t zc_sends = 0;       // sends that announced a notification (F_MORE, MSG_ZEROCOPY)
+  uint64_t notified = 0;       // sends covered by a notification (an error-queue range covers several)
+  uint64_t duplicates = 0;     // notifications for a send already notified, or out of order
+  uint64_t copied = 0;         // MSG_ZEROCOPY notifications with SO_EE_CODE_ZEROCOPY_COPIED
+  double sim_seconds = 0;      // virtual time of the run, in both modes
   double requests_per_second() const { return seconds > 0 ? static_cast<double>(requests) / seconds : 0; }
   double mb_per_second() const { return seconds > 0 ? static_cast<double>(bytes) / (1 << 20) / seconds : 0; }
+  double sim_gbit_per_second() const { return sim_seconds > 0 ? static_cast<double>(bytes) * 8 / 1e9 / sim_seconds : 0; }
 };
 
 // Runs the workload on a fresh world built for `profile`. Returns false
 // with `error` set for bad options.
 bool RunZcTx(const CostProfile& profile, const ZcTxOptions& options, ZcTxResult* result, std::string* error);
+// The TCP workload (RunZcTx calls it for Proto::kTcp, options checked).
+bool RunZcTxTcp(const CostProfile& profile, const ZcTxOptions& options, ZcTxResult* result, std::string* error);
 
 // The cover letter's two tables, reproduced: sizes, the letter's numbers,
 // ours, and the error of each relative gain in percentage points.

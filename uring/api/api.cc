@@ -8,6 +8,8 @@
 #include <cstring>
 
 #include "net/drivers.h"
+#include "net/eventpoll.h"
+#include "net/select.h"
 #include "net/socket.h"
 #include "net/uapi.h"
 #include "sim/assert.h"
@@ -303,32 +305,53 @@ ssize_t recvmsg(int fd, struct msghdr* msg, int flags) {
   return rc;
 }
 
+namespace {
+// A poll/epoll timeout in milliseconds as virtual time (< 0: no timeout).
+sim::Time TimeoutFromMs(int timeout_ms) {
+  return timeout_ms < 0 ? sim::Time{-1} : sim::Time{timeout_ms} * sim::kMillisecond;
+}
+}  // namespace
+
+// net::sys_poll() hooks each socket's wait queue and cancels its timeout
+// timer before returning (a timer left armed would fire later into this
+// call's dead frame).
 int poll(struct pollfd* fds, nfds_t nfds, int timeout_ms) {
+  if (nfds > 0 && fds == nullptr) return static_cast<int>(Posix(-EFAULT));
+  std::vector<net::PollFd> kfds(nfds);
+  for (nfds_t i = 0; i < nfds; ++i) kfds[i] = {fds[i].fd, fds[i].events, 0};
+  const int rc = net::sys_poll(Current(), kfds.data(), kfds.size(), TimeoutFromMs(timeout_ms));
+  if (rc < 0) return static_cast<int>(Posix(rc));
+  for (nfds_t i = 0; i < nfds; ++i) fds[i].revents = kfds[i].revents;
+  return rc;
+}
+
+int epoll_create1(int flags) { return static_cast<int>(Posix(net::sys_epoll_create1(Current(), flags))); }
+
+int epoll_ctl(int epfd, int op, int fd, struct epoll_event* event) {
+  net::EpollEvent ev;
+  if (event != nullptr) ev = {event->events, event->data.u64};
+  return static_cast<int>(Posix(net::sys_epoll_ctl(Current(), epfd, op, fd, event != nullptr ? &ev : nullptr)));
+}
+
+int epoll_wait(int epfd, struct epoll_event* events, int maxevents, int timeout_ms) {
   net::Host* host = Current();
-  auto ready = [&] {
-    int n = 0;
-    for (nfds_t i = 0; i < nfds; ++i) {
-      fds[i].revents = 0;
-      net::Sock* sk = host->LookupFd(fds[i].fd);
-      if (sk == nullptr) {
-        fds[i].revents = POLLNVAL;
-      } else {
-        if (!sk->sk_receive_queue.empty()) fds[i].revents |= fds[i].events & POLLIN;
-        if (net::sk_is_writeable(sk)) fds[i].revents |= fds[i].events & POLLOUT;
-        if (!sk->sk_error_queue.empty() || sk->sk_err != 0) fds[i].revents |= POLLERR;  // always reported
-      }
-      if (fds[i].revents != 0) ++n;
-    }
-    return n;
-  };
-  if (ready() > 0 || timeout_ms == 0) return ready();
-  bool timed_out = false;
-  if (timeout_ms > 0) {
-    g_sim->simulator().scheduler().After(sim::Time{timeout_ms} * sim::kMillisecond, "poll_timeout",
-                                         [&timed_out] { timed_out = true; });
+  const net::EventPoll* ep = host->LookupEpollFd(epfd);
+  if (events == nullptr || maxevents <= 0 || maxevents > INT32_MAX / 12 || ep == nullptr) {
+    // Fails before anything is written: the kernel's errno, in its order.
+    net::EpollEvent unused;
+    return static_cast<int>(Posix(net::sys_epoll_wait(host, epfd, events != nullptr ? &unused : nullptr, maxevents,
+                                                      TimeoutFromMs(timeout_ms))));
   }
-  g_sim->world().WaitFor([&] { return timed_out || ready() > 0; });
-  return ready();
+  // No more events can be ready than items are watched: a bounded buffer.
+  const int cap = std::min<int>(maxevents, static_cast<int>(std::max<size_t>(1, ep->rbr.size())));
+  std::vector<net::EpollEvent> out(static_cast<size_t>(cap));
+  const int rc = net::sys_epoll_wait(host, epfd, out.data(), cap, TimeoutFromMs(timeout_ms));
+  if (rc < 0) return static_cast<int>(Posix(rc));
+  for (int i = 0; i < rc; ++i) {
+    events[i].events = out[static_cast<size_t>(i)].events;
+    events[i].data.u64 = out[static_cast<size_t>(i)].data;
+  }
+  return rc;
 }
 
 int close(int fd) { return static_cast<int>(Posix(net::sys_close(Current(), fd))); }

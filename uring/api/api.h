@@ -17,6 +17,7 @@
 #define ZCSIM_URING_API_API_H_
 
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 
@@ -87,9 +88,15 @@ ssize_t sendmsg(int fd, const struct msghdr* msg, int flags);
 ssize_t recv(int fd, void* buf, size_t len, int flags);
 ssize_t recvfrom(int fd, void* buf, size_t len, int flags, struct sockaddr* src, socklen_t* src_len);
 ssize_t recvmsg(int fd, struct msghdr* msg, int flags);
-// POLLIN, POLLOUT and POLLERR (pending zerocopy notifications); waits in
-// virtual time up to `timeout_ms` (-1: until ready or the world is idle).
+// net::sys_poll(): POLLIN, POLLOUT and POLLERR (pending zerocopy
+// notifications); waits in virtual time up to `timeout_ms` (< 0: until ready,
+// or 0 once the world is idle).
 int poll(struct pollfd* fds, nfds_t nfds, int timeout_ms);
+// epoll over net/eventpoll.h (the fd is closed with close()). epoll_wait
+// waits in virtual time as poll() does.
+int epoll_create1(int flags);
+int epoll_ctl(int epfd, int op, int fd, struct epoll_event* event);
+int epoll_wait(int epfd, struct epoll_event* events, int maxevents, int timeout_ms);
 int close(int fd);
 // Anonymous memory in the current host's address space.
 void* mmap(void* addr, size_t length, int prot, int flags, int fd, off_t offset);
