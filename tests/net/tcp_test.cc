@@ -102,6 +102,7 @@ TEST_F(TcpTest, ASegmentTheQdiscDropsStaysUnsentAndGoesOnTheNextAck) {
   Sock* sk = sockfd_lookup(a_, fd_);
   ASSERT_NE(sk, nullptr);
   NetDevice* dev = a_->FindDevice("eth0");
+  ASSERT_EQ(tcp_setsockopt(sk, TCP_NODELAY, 1), 0);  // no Nagle: every short send goes at once
   dev->queue_stopped = true;  // everything waits in the qdisc ...
   dev->tx_queue_len = 2;      // ... which holds two packets
   const uint32_t una = sk->tcp->snd_una;
