@@ -186,6 +186,55 @@ TEST_F(TcpTest, Inv3CatchesASharedInfoThatMiscountsAnInFlightClone) {
   EXPECT_EQ(sim_.checker().violations().size(), 1u);
 }
 
+// INV-7 for TCP: sk_wmem_queued is the truesize of every queued skb, and
+// the protocol-memory charge follows the PURE_ZEROCOPY rules (a pure
+// zerocopy skb charges only its head). A sendmsg that forgot to charge a
+// copied append, or a free that uncharged a pure skb's pages, is reported
+// on the socket by the world check.
+TEST_F(TcpTest, Inv7CatchesAQueueChargeThatDisagreesWithTheQueuedSkbs) {
+  ASSERT_TRUE(connected_);
+  Sock* sk = sockfd_lookup(a_, fd_);
+  ASSERT_NE(sk, nullptr);
+  sk->tcp->cwnd = 0;  // keep the skb queued
+  EXPECT_EQ(Send(1000, MSG_ZEROCOPY | MSG_MORE), 1000);
+  ASSERT_EQ(sk->tcp->write_queue.size(), 1u);
+  SkBuff* skb = sk->tcp->write_queue.front();
+  EXPECT_TRUE(skb->shinfo->flags & SKBFL_PURE_ZEROCOPY);
+  EXPECT_LT(sk->tcp->sk_mem_charged, sk->tcp->sk_wmem_queued) << "a pure zerocopy skb charges only its head";
+  CheckWorldInvariants(world_);
+  EXPECT_TRUE(sim_.checker().ok()) << sim_.checker().violations()[0].ToString();
+  sk->tcp->sk_mem_charged = sk->tcp->sk_wmem_queued;  // the bug: the pages charged as if copied
+  CheckWorldInvariants(world_);
+  EXPECT_EQ(FirstRule(), "INV-7");
+  EXPECT_EQ(FirstObject(), sk->id);
+}
+
+// INV-21 for the retransmit queue: packets_out, which the congestion window
+// is tested against, counts the MSS-sized packets of the skbs in flight. A
+// split that forgot to add the new skb's packets would let the sender
+// overrun its window; the world check reports it on the socket.
+TEST_F(TcpTest, Inv21CatchesPacketsOutThatMiscountsTheRetransmitQueue) {
+  ASSERT_TRUE(connected_);
+  Sock* sk = sockfd_lookup(a_, fd_);
+  ASSERT_NE(sk, nullptr);
+  NetDevice* dev = a_->FindDevice("eth0");
+  dev->queue_stopped = true;  // the clones wait in the qdisc: nothing is ACKed
+  EXPECT_EQ(Send(5000, MSG_ZEROCOPY), 5000);
+  ASSERT_EQ(sk->tcp->rtx_queue.size(), 1u);
+  EXPECT_EQ(sk->tcp->packets_out, 4u) << "one GSO skb of four MSS-sized packets";
+  CheckWorldInvariants(world_);
+  EXPECT_TRUE(sim_.checker().ok()) << sim_.checker().violations()[0].ToString();
+  sk->tcp->packets_out = 1;  // the bug: counted as one packet
+  CheckWorldInvariants(world_);
+  EXPECT_EQ(FirstRule(), "INV-21");
+  EXPECT_EQ(FirstObject(), sk->id);
+  sk->tcp->packets_out = 4;
+  dev->queue_stopped = false;
+  qdisc_run(dev);
+  sim_.scheduler().RunUntilIdle();
+  EXPECT_EQ(sim_.checker().violations().size(), 1u);
+}
+
 // INV-18 through the ACK path: the notification that tcp_clean_rtx_queue
 // and the NIC's TX completion release covers id 0; a socket whose sk_zckey
 // was rolled back after that successful send (as if it had failed) never
