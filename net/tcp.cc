@@ -1068,8 +1068,41 @@ long tcp_recvmsg(Sock* sk, RecvMsg* out, size_t len, unsigned flags) {
   return static_cast<long>(out->data.size());
 }
 
+namespace {
+
+void tcp_write_queue_purge(Sock* sk);
+
+// tcp_close()'s abort: unread data is tossed and the connection reset
+// (data_was_unread -> tcp_send_active_reset()), not closed with a FIN; the
+// orphan is destroyed at once, so its queued skbs -- and their ubuf
+// references -- go now. Returns false if nothing was unread.
+bool tcp_close_unread(Sock* sk) {
+  TcpSock* t = tp(sk);
+  uint64_t unread = 0;
+  while (!sk->sk_receive_queue.empty()) {
+    SkBuff* skb = sk->sk_receive_queue.front();
+    sk->sk_receive_queue.pop_front();
+    unread += skb->len - t->rx_offset;
+    t->rx_offset = 0;
+    kfree_skb(skb, "tcp_close: unread data");
+  }
+  if (unread == 0) return false;
+  if (t->state == TcpState::kEstablished || t->state == TcpState::kCloseWait) {
+    TraceTcp(sk, "tcp_send_active_reset", "{} unread bytes tossed: reset", unread);
+    SkBuff* rst = alloc_skb(*sk->world, MAX_TCP_HEADER, "tcp_send_active_reset");
+    skb_reserve(rst, MAX_TCP_HEADER);
+    TransmitSegment(sk, rst, t->snd_nxt, TCPHDR_RST | TCPHDR_ACK);
+  }
+  tcp_write_queue_purge(sk);
+  Finish(sk);
+  return true;
+}
+
+}  // namespace
+
 void tcp_close(Sock* sk) {
   TcpSock* t = tp(sk);
+  if (t->state != TcpState::kListen && tcp_close_unread(sk)) return;
   if (t->state == TcpState::kListen) {
     while (!t->accept_queue.empty()) {  // unaccepted children are reset
       Sock* child = t->accept_queue.front();
