@@ -128,6 +128,7 @@ void tcp_clear_delack(Sock* sk) {
   TcpSock* t = tp(sk);
   t->ack_pending_bytes = 0;
   t->ack_pushed = false;
+  if (t->quick > 0) --t->quick;  // tcp_event_ack_sent() -> tcp_dec_quickack_mode()
   if (t->delack_timer.valid()) sk->world->sim().scheduler().Cancel(t->delack_timer);
   t->delack_timer = sim::EventHandle{};
 }
@@ -677,15 +678,37 @@ void tcp_ofo_queue(Sock* sk) {
   }
 }
 
-// __tcp_ack_snd_check(): acknowledge now when delayed ACKs are off, when
-// two full segments are unacknowledged, or for a FIN or a filled hole;
-// otherwise arm the delayed-ACK timer.
+// tcp_incr_quickack(): the first data of a connection starts the delayed-ACK
+// engine in quickack mode, acknowledging the next segments at once (half
+// the receive window's worth of full segments, at most TCP_MAX_QUICKACKS),
+// so a sender in slow start is not held back by delayed ACKs.
+void tcp_incr_quickack(Sock* sk) {
+  TcpSock* t = tp(sk);
+  // Before our first window update, tp->rcv_wnd is the initial window,
+  // which tcp_select_initial_window() caps at TCP_INIT_CWND (10) segments.
+  const uint32_t window =
+      t->rcv_wnd != 0 ? uint32_t{t->rcv_wnd} << t->rcv_wscale
+                      : static_cast<uint32_t>(std::min<int64_t>(std::max<int64_t>(0, int64_t{sk->sk_rcvbuf} - sk->sk_rmem_alloc), 10 * t->mss));
+  uint32_t quickacks = window / (2 * t->mss);
+  if (quickacks == 0) quickacks = 2;
+  quickacks = std::min(quickacks, kTcpMaxQuickacks);
+  if (quickacks > t->quick) t->quick = quickacks;
+  TraceTcp(sk, "tcp_incr_quickack", "quickack mode: the next {} ACKs go at once", t->quick);
+}
+
+// __tcp_ack_snd_check(): acknowledge now when delayed ACKs are off, in
+// quickack mode, when two full segments are unacknowledged, or for a FIN
+// or a filled hole; otherwise arm the delayed-ACK timer.
 void tcp_ack_snd_check(Sock* sk, uint32_t len, bool now) {
   TcpSock* t = tp(sk);
   const sim::Time delack = sk->host->sysctl().tcp_delack_ns;
+  if (len > 0 && !t->ack_engine_started) {  // tcp_event_data_recv(): the first data
+    t->ack_engine_started = true;
+    tcp_incr_quickack(sk);
+  }
   t->ack_pending_bytes += len;
   if (len > 0 && len < t->mss) t->ack_pushed = true;  // tcp_measure_rcv_mss()
-  if (delack == 0 || now || t->ack_pending_bytes >= 2 * t->mss) {
+  if (delack == 0 || now || t->quick > 0 || t->ack_pending_bytes >= 2 * t->mss) {
     tcp_send_ack(sk);
     return;
   }

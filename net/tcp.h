@@ -9,7 +9,7 @@
 // timer with exponential backoff, slow start, window updates after reads,
 // FIN on close, and recvmsg.
 //
-// Delayed ACKs with a fixed per-host delay (no quickack mode).
+// Delayed ACKs with a fixed per-host delay, after quickack mode.
 //
 // Also: PSH on the pushed tail, tcp_trim_head of a partly acknowledged skb
 // at retransmit, RST in (tcp_reset, challenge ACKs) and out
@@ -73,6 +73,9 @@ inline constexpr uint32_t kTcpGsoMaxSize = 65536 - (320 + 1);
 inline constexpr uint32_t MAX_TCP_HEADER = 320;
 inline constexpr sim::Time TCP_RTO_MIN = 200 * sim::kMillisecond;
 inline constexpr sim::Time TCP_TIMEOUT_INIT = 1 * sim::kSecond;
+
+// TCP_MAX_QUICKACKS: the most segments quickack mode acknowledges at once.
+inline constexpr uint32_t kTcpMaxQuickacks = 16;
 
 // tp->nonagle bits and tcp_write_xmit()'s push modes (TCP_NAGLE_OFF,
 // TCP_NAGLE_CORK, TCP_NAGLE_PUSH in the kernel).
@@ -142,6 +145,8 @@ struct TcpSock {
   // segment or outgoing data does first.
   uint32_t ack_pending_bytes = 0;
   bool ack_pushed = false;  // ICSK_ACK_PUSHED: a short segment is among them
+  uint32_t quick = 0;       // icsk_ack.quick: ACKs still to send at once (quickack mode)
+  bool ack_engine_started = false;  // icsk_ack.ato != 0: the first data arrived
   sim::EventHandle delack_timer;
   std::deque<OfoSegment> out_of_order_queue;
   uint64_t dup_acks_sent = 0;
