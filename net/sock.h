@@ -45,6 +45,10 @@ struct Sock : sim::PoolNode {
   int64_t sk_rmem_alloc = 0;
   int64_t sk_omem_alloc = 0;  // option memory: MSG_ZEROCOPY notification skbs
   int sk_sndbuf = 0;
+  // SOCK_SNDBUF_LOCK / SOCK_RCVBUF_LOCK in sk_userlocks: the application set
+  // the size, so TCP's autotuning (tcp_sndbuf_expand) leaves it alone.
+  bool sndbuf_locked = false;
+  bool rcvbuf_locked = false;
   int sk_rcvbuf = 0;
 
   uint32_t sk_zckey = 0;        // next MSG_ZEROCOPY id

@@ -143,6 +143,7 @@ int sys_setsockopt(Host* host, int fd, int level, int optname, int val) {
       v = std::min<uint32_t>(v, static_cast<uint32_t>(host->sysctl().wmem_max));
       v = std::min<uint32_t>(v, 0x7fffffff / 2);
       sk->sk_sndbuf = std::max<int>(static_cast<int>(v) * 2, SOCK_MIN_SNDBUF);
+      sk->sndbuf_locked = true;  // sk_userlocks |= SOCK_SNDBUF_LOCK
       TraceCall(host, sk, "setsockopt", "SO_SNDBUF {} -> sk_sndbuf {}", val, sk->sk_sndbuf);
       return 0;
     }
@@ -151,6 +152,7 @@ int sys_setsockopt(Host* host, int fd, int level, int optname, int val) {
       v = std::min<uint32_t>(v, static_cast<uint32_t>(host->sysctl().rmem_max));
       v = std::min<uint32_t>(v, 0x7fffffff / 2);
       sk->sk_rcvbuf = std::max<int>(static_cast<int>(v) * 2, SOCK_MIN_RCVBUF);
+      sk->rcvbuf_locked = true;  // sk_userlocks |= SOCK_RCVBUF_LOCK
       return 0;
     }
     default:

@@ -427,6 +427,8 @@ void tcp_clean_rtx_queue(Sock* sk, uint32_t ack) {
 
 // tcp_sndbuf_expand(): room for two initial windows of full segments.
 void tcp_sndbuf_expand(Sock* sk) {
+  // tcp_init_buffer_space(): only when the application did not set SO_SNDBUF.
+  if (sk->sndbuf_locked) return;
   uint32_t per_mss = SKB_TRUESIZE(tp(sk)->mss + MAX_TCP_HEADER);
   uint32_t p2 = 1;
   while (p2 < per_mss) p2 <<= 1;
@@ -525,6 +527,8 @@ void ListenerRcv(Sock* lsk, SkBuff* skb, const PacketSummary& p) {
   // sk_clone_lock() copies the listener, so SO_SNDBUF/SO_RCVBUF set on it
   // carry over to every accepted connection.
   child->sk_sndbuf = lsk->sk_sndbuf;
+  child->sndbuf_locked = lsk->sndbuf_locked;
+  child->rcvbuf_locked = lsk->rcvbuf_locked;
   child->sk_rcvbuf = lsk->sk_rcvbuf;
   child->sock_zerocopy = lsk->sock_zerocopy;
   child->tcp = std::make_shared<TcpSock>();
