@@ -14,6 +14,7 @@
 #include "net/mm.h"
 #include "net/netdevice.h"
 #include "net/sock.h"
+#include "net/tcp.h"
 #include "net/wire_faults.h"
 #include "sim/deferred.h"
 
@@ -114,6 +115,9 @@ class Host {
   // TCP sockets with a connection (connecting, established, closing; the
   // kernel's ehash) and listeners; children live here until accepted.
   std::vector<Sock*>& tcp_socks() { return tcp_socks_; }
+  // TIME_WAIT records (net/tcp.h TcpTimeWait), and the ids they take.
+  std::vector<TcpTimeWait>& tcp_timewait() { return tcp_timewait_; }
+  uint64_t& tcp_timewait_ids() { return tcp_timewait_ids_; }
 
  private:
   void page_frag_release_silently();
@@ -136,6 +140,8 @@ class Host {
   uint32_t ipv6_frag_id_ = 1;
   std::map<std::string, FragQueue> frag_queues_;
   std::vector<Sock*> tcp_socks_;
+  std::vector<TcpTimeWait> tcp_timewait_;
+  uint64_t tcp_timewait_ids_ = 0;
 };
 
 }  // namespace zcsim::net

@@ -497,6 +497,29 @@ void Finish(Sock* sk) {
   sock_put(sk);  // the connection's reference
 }
 
+void ArmTimeWait(Host* host, TcpTimeWait* tw);
+
+// tcp_time_wait() (tcp_minisocks.c): the active closer's connection is done,
+// but a small record stays for TCP_TIMEWAIT_LEN to acknowledge a
+// retransmitted FIN (our last ACK may be lost) and keep old segments of this
+// connection from a new one. The socket itself goes now (tcp_done).
+void tcp_time_wait(Sock* sk) {
+  TcpSock* t = tp(sk);
+  Host* host = sk->host;
+  TcpTimeWait tw;
+  tw.id = ++host->tcp_timewait_ids();
+  tw.local = sk->saddr.is_any() ? sk->cork.saddr : sk->saddr;
+  tw.local.port = sk->saddr.port;
+  tw.remote = sk->daddr;
+  tw.snd_nxt = t->snd_nxt;
+  tw.rcv_nxt = t->rcv_nxt;
+  tw.window = t->rcv_wnd;
+  host->tcp_timewait().push_back(tw);
+  SetState(sk, TcpState::kTimeWait);
+  ArmTimeWait(host, &host->tcp_timewait().back());
+  Finish(sk);
+}
+
 Sock* Lookup(Host* host, const PacketSummary& p) {
   Sock* listener = nullptr;
   for (Sock* sk : host->tcp_socks()) {
@@ -764,7 +787,7 @@ void tcp_data_queue(Sock* sk, SkBuff* skb, const PacketSummary& p) {
   tcp_queue_in_order(sk, skb, len, fin);
   tcp_ofo_queue(sk);
   tcp_ack_snd_check(sk, len, fin || had_ofo);
-  if (t->fin_received && t->state == TcpState::kFinWait2) Finish(sk);
+  if (t->fin_received && t->state == TcpState::kFinWait2) tcp_time_wait(sk);
 }
 
 // tcp_oow_rate_limited() (6.1): at most one ACK per kTcpInvalidRatelimit
@@ -1216,33 +1239,85 @@ void tcp_rcv_rst(Sock* sk, const PacketSummary& p) {
 
 }  // namespace
 
-void tcp_v4_send_reset(Host* host, const PacketSummary& p) {
-  if (p.tcp_flags & TCPHDR_RST) return;  // never answer a reset
+namespace {
+
+// tcp_v4_send_reset() / tcp_v4_send_ack() without a socket: a bare segment
+// from `local` to `remote` (ip_send_unicast_reply).
+void SendBareSegment(Host* host, const InetAddr& local, const InetAddr& remote, uint32_t seq, uint32_t ack,
+                     uint8_t flags, uint16_t window, const char* why) {
   NetDevice* dev;
   InetAddr saddr;
-  if (host->RouteOutput(p.src, &dev, &saddr) != 0) return;
-  SkBuff* skb = alloc_skb(host->world(), MAX_TCP_HEADER, "tcp_v4_send_reset");
+  if (host->RouteOutput(remote, &dev, &saddr) != 0) return;
+  SkBuff* skb = alloc_skb(host->world(), MAX_TCP_HEADER, why);
   skb_reserve(skb, MAX_TCP_HEADER);
   uint8_t* th = skb_push(skb, kTcpHdrLen);
   std::memset(th, 0, kTcpHdrLen);
-  put_be16(th, p.dst.port);
-  put_be16(th + 2, p.src.port);
+  put_be16(th, local.port);
+  put_be16(th + 2, remote.port);
+  put_be32(th + 4, seq);
+  if (flags & TCPHDR_ACK) put_be32(th + 8, ack);
+  th[12] = static_cast<uint8_t>((kTcpHdrLen / 4) << 4);
+  th[13] = flags;
+  put_be16(th + 14, window);
+  ZC_TRACE(host->world().tracer(), "tcp", why).Obj(skb->id).Msg("{} -> {}", local.ToString(), remote.ToString());
+  ip_queue_xmit(skb, dev, local, remote, IPPROTO_TCP);
+}
+
+TcpTimeWait* FindTimeWait(Host* host, const PacketSummary& p) {
+  for (TcpTimeWait& tw : host->tcp_timewait()) {
+    if (tw.local.family == p.dst.family && tw.local.port == p.dst.port && tw.remote == p.src &&
+        tw.local.SameHost(p.dst)) {
+      return &tw;
+    }
+  }
+  return nullptr;
+}
+
+void RemoveTimeWait(Host* host, uint64_t id) {
+  auto& v = host->tcp_timewait();
+  v.erase(std::remove_if(v.begin(), v.end(), [id](const TcpTimeWait& tw) { return tw.id == id; }), v.end());
+}
+
+void ArmTimeWait(Host* host, TcpTimeWait* tw) {
+  World& world = host->world();
+  if (tw->timer.valid()) world.sim().scheduler().Cancel(tw->timer);
+  const uint64_t id = tw->id;
+  tw->timer = world.sim().scheduler().After(TCP_TIMEWAIT_LEN, "tcp_timewait_expire", [host, id] {
+    ZC_TRACE(host->world().tracer(), "tcp", "inet_twsk_kill").Msg("{}: TIME_WAIT over", host->name());
+    RemoveTimeWait(host, id);
+  });
+}
+
+// tcp_timewait_state_process() (tcp_minisocks.c, 6.1), reduced: a reset
+// ends TIME_WAIT at once (tcp_rfc1337 = 0); a retransmitted FIN, or data,
+// is acknowledged again (the peer lost our last ACK) and restarts the 60 s;
+// a bare ACK is ignored.
+void tcp_timewait_state_process(Host* host, TcpTimeWait* tw, const PacketSummary& p) {
+  if (p.tcp_flags & TCPHDR_RST) {
+    ZC_TRACE(host->world().tracer(), "tcp", "tcp_timewait_state_process").Msg("RST ends TIME_WAIT of {}", tw->local.ToString());
+    host->world().sim().scheduler().Cancel(tw->timer);
+    RemoveTimeWait(host, tw->id);
+    return;
+  }
+  if (p.payload_len == 0 && !(p.tcp_flags & (TCPHDR_FIN | TCPHDR_SYN))) return;
+  const TcpTimeWait copy = *tw;  // the reply may run NET_RX (loopback) and change the table
+  if (p.tcp_flags & TCPHDR_FIN) ArmTimeWait(host, tw);
+  SendBareSegment(host, copy.local, copy.remote, copy.snd_nxt, copy.rcv_nxt, TCPHDR_ACK, copy.window,
+                  "tcp_v4_timewait_ack");
+}
+
+}  // namespace
+
+void tcp_v4_send_reset(Host* host, const PacketSummary& p) {
+  if (p.tcp_flags & TCPHDR_RST) return;  // never answer a reset
   // RFC 793: answer an ACK with its ack number as our sequence; anything
   // else with sequence 0 and an ACK of everything it occupied.
   const uint32_t seg_len = p.payload_len + ((p.tcp_flags & TCPHDR_SYN) ? 1 : 0) + ((p.tcp_flags & TCPHDR_FIN) ? 1 : 0);
-  uint8_t flags = TCPHDR_RST;
   if (p.tcp_flags & TCPHDR_ACK) {
-    put_be32(th + 4, p.tcp_ack);
+    SendBareSegment(host, p.dst, p.src, p.tcp_ack, 0, TCPHDR_RST, 0, "tcp_v4_send_reset");
   } else {
-    put_be32(th + 8, p.tcp_seq + seg_len);
-    flags |= TCPHDR_ACK;
+    SendBareSegment(host, p.dst, p.src, 0, p.tcp_seq + seg_len, TCPHDR_RST | TCPHDR_ACK, 0, "tcp_v4_send_reset");
   }
-  th[12] = static_cast<uint8_t>((kTcpHdrLen / 4) << 4);
-  th[13] = flags;
-  saddr = p.dst;
-  saddr.port = p.dst.port;
-  ZC_TRACE(host->world().tracer(), "tcp", "tcp_v4_send_reset").Obj(skb->id).Msg("no socket for {}: RST to {}", p.dst.ToString(), p.src.ToString());
-  ip_queue_xmit(skb, dev, saddr, p.src, IPPROTO_TCP);
 }
 
 void tcp_v4_rcv(SkBuff* skb, const PacketSummary& p) {
@@ -1252,6 +1327,13 @@ void tcp_v4_rcv(SkBuff* skb, const PacketSummary& p) {
     return;
   }
   Sock* sk = Lookup(host, p);
+  if (sk == nullptr || tp(sk)->state == TcpState::kListen) {
+    if (TcpTimeWait* tw = FindTimeWait(host, p)) {  // the TIME_WAIT minisock comes first
+      consume_skb(skb);
+      tcp_timewait_state_process(host, tw, p);
+      return;
+    }
+  }
   if (sk == nullptr) {
     kfree_skb(skb, "TCP: no socket");
     tcp_v4_send_reset(host, p);
@@ -1307,7 +1389,14 @@ void tcp_v4_rcv(SkBuff* skb, const PacketSummary& p) {
   if (p.tcp_flags & TCPHDR_SYN) return tcp_syn_challenge(sk, skb);
   tcp_ack(sk, p);
   if (t->fin_queued && t->snd_una == t->write_seq) {  // our FIN is acknowledged
-    if (t->state == TcpState::kFinWait1) SetState(sk, t->fin_received ? TcpState::kClosed : TcpState::kFinWait2);
+    if (t->state == TcpState::kFinWait1) {
+      if (t->fin_received) {  // both FINs are acknowledged: the active closer waits
+        consume_skb(skb);
+        tcp_time_wait(sk);
+        return;
+      }
+      SetState(sk, TcpState::kFinWait2);
+    }
     if (t->state == TcpState::kLastAck || t->state == TcpState::kClosed) {
       consume_skb(skb);
       t->state = TcpState::kLastAck;  // so that Finish records the transition

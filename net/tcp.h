@@ -28,7 +28,9 @@
 // Nagle with Minshall's check for the last short skb (TCP_NODELAY turns it
 // off), PSH on an skb cut by the frag limit.
 //
-// Not yet: SACK, timestamps, TIME_WAIT, TSO autosizing (pacing), autocorking
+// TIME_WAIT: a record per closed connection (TcpTimeWait) for 60 s.
+//
+// Not yet: SACK, timestamps, TSO autosizing (pacing), autocorking
 // and TCP Small Queues, shutdown(), urgent data.
 #ifndef ZCSIM_NET_TCP_H_
 #define ZCSIM_NET_TCP_H_
@@ -157,6 +159,19 @@ struct TcpSock {
   bool fin_received = false;
   uint32_t rx_offset = 0;  // bytes of the receive queue's head already read
 };
+
+// struct tcp_timewait_sock, the parts that answer for a closed connection.
+struct TcpTimeWait {
+  uint64_t id = 0;
+  InetAddr local;
+  InetAddr remote;
+  uint32_t snd_nxt = 0;
+  uint32_t rcv_nxt = 0;
+  uint16_t window = 0;  // the raw window field we last sent
+  sim::EventHandle timer;
+};
+// TCP_TIMEWAIT_LEN: how long TIME_WAIT lasts.
+inline constexpr sim::Time TCP_TIMEWAIT_LEN = 60 * sim::kSecond;
 
 int tcp_v4_connect(Sock* sk, const InetAddr& daddr, bool nonblock = false);  // also IPv6
 int tcp_listen(Sock* sk, int backlog);
