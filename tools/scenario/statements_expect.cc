@@ -185,7 +185,7 @@ bool CompileSockState(Compiler& c, const Line& line, const Args& args, Step* ste
   if (!NumericFields(c, args, {"wmem_alloc", "rmem_alloc", "omem_alloc", "zckey", "errqueue", "rcvqueue", "sndbuf",
                                "rcvbuf", "sndbuf_errors", "rcvbuf_errors", "out_datagrams", "in_datagrams", "wmem_queued",
                                "mem_charged", "packets_out", "cwnd", "retransmits", "fast_retransmits", "dup_acks_sent",
-                               "dup_acks_received"},
+                               "dup_acks_received", "sacked_out"},
                      &checks)) {
     return false;
   }
@@ -217,6 +217,7 @@ bool CompileSockState(Compiler& c, const Line& line, const Args& args, Step* ste
       if (key == "retransmits") return static_cast<int64_t>(t->retransmits);
       if (key == "fast_retransmits") return static_cast<int64_t>(t->fast_retransmits);
       if (key == "dup_acks_sent") return static_cast<int64_t>(t->dup_acks_sent);
+      if (key == "sacked_out") return t->sacked_out;
       return static_cast<int64_t>(t->dup_acks_received);
     });
   };
