@@ -90,7 +90,7 @@ bool CompileWire(Compiler& c, const Line& line, const Args& args, Step* step) {
   if (!c.Take(ParseUint(args.kv.at("packet"), 1u << 30), &index)) return false;
   if (index == 0) return c.Fail(args.kv.at("packet").pos, "packets are numbered from 1");
   if (!c.OnlyKeys(args, {"packet", "len", "payload", "src", "dst", "data", "user_bytes", "frag_offset", "mf", "time",
-                         "csum", "ip_id"})) {
+                         "csum", "ip_id", "sack_blocks"})) {
     return false;
   }
   std::vector<FieldCheck> nums;
@@ -145,6 +145,7 @@ bool CompileWire(Compiler& c, const Line& line, const Args& args, Step* step) {
           if (key == "user_bytes") return w.user_page_bytes;
           if (key == "frag_offset") return p.frag_offset;
           if (key == "mf") return p.more_fragments;
+          if (key == "sack_blocks") return p.tcp_num_sacks;
           return p.ip_id;
         })) {
       return e;
