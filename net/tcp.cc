@@ -672,7 +672,7 @@ int tcp_match_skb_to_sack(Sock* sk, SkBuff* skb, uint32_t start_seq, uint32_t en
   if (tcp_skb_pcount(skb) > 1 && !in_sack && after(skb->end_seq, start_seq)) {
     in_sack = !after(start_seq, skb->seq);
     uint32_t pkt_len = in_sack ? end_seq - skb->seq : std::max(start_seq - skb->seq, mss);
-    if (in_sack && pkt_len < mss) return 0;  // less than one MSS SACKed: nothing to mark yet
+    if (in_sack && pkt_len < mss) return -1;  // less than one MSS SACKed: -EINVAL, the walk stops
     if (pkt_len > mss) {
       uint32_t new_len = pkt_len / mss * mss;
       if (!in_sack && new_len < pkt_len) new_len += mss;

@@ -5,7 +5,8 @@
 // external msg_ubuf (io_uring), MSS-sized segments (no TSO), transmission of
 // clones (or copies while a clone is still out), cumulative ACKs that free
 // the retransmit queue and push queued data, an out-of-order queue at the
-// receiver, fast retransmit on the third duplicate ACK, a retransmission
+// receiver, fast retransmit on the third duplicate ACK (Reno, without
+// SACK), SACK-based recovery (below), a retransmission
 // timer with exponential backoff, slow start, window updates after reads,
 // FIN on close, and recvmsg.
 //
@@ -20,7 +21,7 @@
 // at the congestion or receive window and for retransmission.
 //
 // Wire faults (duplicates, reordering, stale ACKs) are survived the way
-// Linux survives them without SACK or timestamps: old data is re-ACKed at
+// Linux survives them without timestamps (and, with tcp_sack=0, SACK): old data is re-ACKed at
 // once, a duplicate SYN draws a SYN-ACK retransmit (in SYN_RECV) or a
 // challenge ACK, a stale ACK updates nothing, and duplicate ACKs beyond the
 // segments in flight are taken as reordering (Reno).
