@@ -109,7 +109,9 @@ void CheckSocketMemory(World& world) {
 // INV-21 (sequence side): a TCP socket's packets_out, which its congestion
 // window is tested against, counts the MSS-sized packets of every skb on the
 // retransmit queue, and those skbs cover [snd_una, snd_nxt) in order
-// (tso_fragment, tcp_fragment and tcp_trim_head keep both true).
+// (tso_fragment, tcp_fragment and tcp_trim_head keep both true). Likewise
+// sacked_out, which recovery starts on and the packets in flight exclude,
+// counts the packets of exactly the skbs marked TCPCB_SACKED_ACKED.
 void CheckTcpQueues(World& world) {
   world.socks().ForEach([&](Sock* sk) {
     if (sk->tcp == nullptr) return;
@@ -130,14 +132,18 @@ void CheckTcpQueues(World& world) {
     ZC_CHECK(world.checker(), queued == t.sk_wmem_queued && charged == t.sk_mem_charged, "INV-7", sk->id,
              "wmem_queued {} and mem_charged {}, but the queued skbs hold {} and {}", t.sk_wmem_queued,
              t.sk_mem_charged, queued, charged);
+    uint32_t sacked = 0;
     for (const SkBuff* skb : t.rtx_queue) {
       packets += std::max<uint32_t>(skb->shinfo->gso_segs, 1);
+      if (skb->sacked & TCPCB_SACKED_ACKED) sacked += std::max<uint32_t>(skb->shinfo->gso_segs, 1);
       contiguous = contiguous && skb->seq == seq;
       seq = skb->end_seq;
     }
     ZC_CHECK(world.checker(), packets == t.packets_out && contiguous && seq == t.snd_nxt, "INV-21", sk->id,
              "packets_out {} but the retransmit queue holds {} packet(s){}", t.packets_out, packets,
              contiguous && seq == t.snd_nxt ? "" : ", not contiguous up to snd_nxt");
+    ZC_CHECK(world.checker(), sacked == t.sacked_out, "INV-21", sk->id,
+             "sacked_out {} but the SACKed skbs of the retransmit queue hold {} packet(s)", t.sacked_out, sacked);
   });
 }
 

@@ -267,7 +267,8 @@ bool ParsePacket(const std::vector<uint8_t>& b, PacketSummary* out) {
     p.payload_offset = l4 + doff;
     p.payload_len = p.l4_len - doff;
     // tcp_parse_options(): MSS (kind 2), window scale (kind 3) and
-    // SACK-permitted (kind 4); timestamps and SACK blocks are skipped.
+    // SACK-permitted (kind 4) and SACK blocks (kind 5, 2 + 8n bytes);
+    // timestamps are skipped.
     for (uint32_t o = l4 + kTcpBaseHdrLen; o < l4 + doff;) {
       const uint8_t kind = b[o];
       if (kind == 0) break;  // end of options
@@ -279,6 +280,12 @@ bool ParsePacket(const std::vector<uint8_t>& b, PacketSummary* out) {
       if (kind == 2 && b[o + 1] == 4) p.tcp_mss = get_be16(&b[o + 2]);
       if (kind == 3 && b[o + 1] == 3) p.tcp_wscale = std::min<int>(b[o + 2], 14);
       if (kind == 4 && b[o + 1] == 2) p.tcp_sack_ok = true;
+      if (kind == 5 && b[o + 1] >= 10 && (b[o + 1] - 2) % 8 == 0) {
+        p.tcp_num_sacks = std::min<int>((b[o + 1] - 2) / 8, static_cast<int>(p.tcp_sacks.size()));
+        for (int i = 0; i < p.tcp_num_sacks; ++i) {
+          p.tcp_sacks[static_cast<size_t>(i)] = {get_be32(&b[o + 2 + 8 * i]), get_be32(&b[o + 6 + 8 * i])};
+        }
+      }
       o += b[o + 1];
     }
     p.tcp_check_ok = csum_magic(p.src, p.dst, p.l4_len, IPPROTO_TCP, csum_partial(&b[l4], p.l4_len, 0)) == 0;

@@ -3,6 +3,7 @@
 #ifndef ZCSIM_NET_NETDEVICE_H_
 #define ZCSIM_NET_NETDEVICE_H_
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <string>
@@ -71,7 +72,14 @@ struct PacketSummary {
   uint16_t tcp_window = 0;
   int tcp_wscale = -1;                 // the window-scale option of a SYN (-1: absent)
   int tcp_mss = -1;                    // the MSS option of a SYN (-1: absent)
-  bool tcp_sack_ok = false;            // SACK-permitted offered (read, not acted on)
+  bool tcp_sack_ok = false;            // SACK-permitted offered
+  // The SACK option (kind 5): up to 4 blocks [start, end) as sent.
+  struct SackBlock {
+    uint32_t start_seq = 0;
+    uint32_t end_seq = 0;
+  };
+  int tcp_num_sacks = 0;
+  std::array<SackBlock, 4> tcp_sacks{};
   bool tcp_check_ok = false;
   bool udp_check_ok = false;           // only meaningful for a whole datagram
   std::string ToString() const;

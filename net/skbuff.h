@@ -144,6 +144,9 @@ struct SkBuff : sim::PoolNode {
   uint32_t end_seq = 0;
   uint8_t tcp_flags = 0;
   bool retransmitted = false;
+  // TCP_SKB_CB(skb)->sacked: TCPCB_SACKED_ACKED, TCPCB_SACKED_RETRANS,
+  // TCPCB_LOST (net/tcp.h).
+  uint8_t sacked = 0;
   sim::Time tx_time = 0;
 };
 

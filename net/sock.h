@@ -116,6 +116,8 @@ struct NetSysctls {
   // tcp_rmem[2]: the most a TCP socket may buffer; sets the window scale
   // (6 MB -> 7; packetdrill's defaults, 15 MB, give 8).
   int64_t tcp_rmem_max = 6 * 1024 * 1024;
+  // net.ipv4.tcp_sack: offer (and accept) SACK-permitted in the handshake.
+  int tcp_sack = 1;
 };
 
 // TCP_SKB_MIN_TRUESIZE = 2048 + SKB_DATA_ALIGN(sizeof(struct sk_buff)).

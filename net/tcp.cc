@@ -5,6 +5,7 @@
 #include <sys/epoll.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 #include "net/checksum.h"
@@ -79,6 +80,21 @@ void tcp_set_skb_tso_segs(SkBuff* skb, uint32_t mss) {
 
 uint32_t tcp_skb_pcount(const SkBuff* skb) { return std::max<uint32_t>(skb->shinfo->gso_segs, 1); }
 
+// tcp_packets_in_flight(): packets_out - (sacked_out + lost_out) +
+// retrans_out, summed over the retransmit queue's marks. Without SACK the
+// model counts every packet out (Reno's sacked_out does not open the window
+// here).
+uint32_t tcp_packets_in_flight(const TcpSock* t) {
+  if (!t->sack_ok) return t->packets_out;
+  uint32_t in_flight = 0;
+  for (const SkBuff* skb : t->rtx_queue) {
+    if (skb->sacked & TCPCB_SACKED_ACKED) continue;
+    if ((skb->sacked & TCPCB_LOST) && !(skb->sacked & TCPCB_SACKED_RETRANS)) continue;
+    in_flight += tcp_skb_pcount(skb);
+  }
+  return in_flight;
+}
+
 // tcp_xmit_size_goal(): how big an skb sendmsg builds. TCP always has GSO
 // (sk_setup_caps adds NETIF_F_GSO for TCP), so up to sk_gso_max_size, but
 // no more than half the largest window the peer offered
@@ -108,6 +124,7 @@ SkBuff* tcp_split_skb(Sock* sk, SkBuff* skb, uint32_t len) {
   skb->tcp_flags &= static_cast<uint8_t>(~(TCPHDR_FIN | TCPHDR_PSH));
   buff->tx_time = skb->tx_time;
   buff->retransmitted = skb->retransmitted;
+  buff->sacked = skb->sacked;
   skb_split(skb, buff, len);
   tcp_set_skb_tso_segs(skb, t->mss);
   tcp_set_skb_tso_segs(buff, t->mss);
@@ -133,14 +150,51 @@ void tcp_clear_delack(Sock* sk) {
   t->delack_timer = sim::EventHandle{};
 }
 
+// tcp_syn_options() / tcp_synack_options() / tcp_established_options()
+// without timestamps: a SYN carries MSS (4 bytes), SACK-permitted after two
+// NOPs (4, when offered) and window scale after a NOP (4); a pure ACK
+// carries the receiver's SACK blocks after two NOPs (4 + 8 per block) while
+// the out-of-order queue holds data. Data segments carry no SACK blocks
+// here: the model does not shrink the MSS for them (tcp_current_mss).
+uint32_t tcp_options_size(const TcpSock* t, uint8_t flags, uint32_t payload_len) {
+  if (flags & TCPHDR_SYN) return 8 + (t->sack_ok ? 4 : 0);
+  if (!t->sack_ok || t->selective_acks.empty() || payload_len > 0 || !(flags & TCPHDR_ACK)) return 0;
+  return 4 + 8 * static_cast<uint32_t>(t->selective_acks.size());
+}
+
+// tcp_options_write() (tcp_output.c, 6.1), in its order: MSS, SACK_PERM,
+// WSCALE, SACK blocks.
+void tcp_options_write(const TcpSock* t, uint8_t flags, uint8_t* o, uint32_t size) {
+  if (size == 0) return;
+  if (flags & TCPHDR_SYN) {
+    *o++ = 2;  // TCPOPT_MSS
+    *o++ = 4;
+    put_be16(o, static_cast<uint16_t>(t->advmss));
+    o += 2;
+    if (t->sack_ok) o = std::copy_n(std::array<uint8_t, 4>{1, 1, 4, 2}.data(), 4, o);  // NOP NOP SACK_PERM
+    *o++ = 1;  // NOP, TCPOPT_WINDOW
+    *o++ = 3;
+    *o++ = 3;
+    *o = static_cast<uint8_t>(t->rcv_wscale);
+    return;
+  }
+  const size_t n = t->selective_acks.size();
+  *o++ = 1;  // NOP NOP TCPOPT_SACK
+  *o++ = 1;
+  *o++ = 5;
+  *o++ = static_cast<uint8_t>(2 + 8 * n);
+  for (const TcpSackBlock& b : t->selective_acks) {
+    put_be32(o, b.start_seq);
+    put_be32(o + 4, b.end_seq);
+    o += 8;
+  }
+}
+
 // Builds the TCP header of a segment in front of skb->data and sends it.
 // Returns ip_queue_xmit()'s result: nonzero if the packet was dropped here.
 int TransmitSegment(Sock* sk, SkBuff* skb, uint32_t seq, uint8_t flags) {
   TcpSock* t = tp(sk);
-  // A SYN carries MSS (kind 2, length 4) and window scale (NOP, kind 3,
-  // length 3, shift): tcp_options_write()'s order without SACK or
-  // timestamps, which the model does not offer.
-  const uint32_t hdr_len = (flags & TCPHDR_SYN) ? kTcpHdrLen + 8 : kTcpHdrLen;
+  const uint32_t hdr_len = kTcpHdrLen + tcp_options_size(t, flags, skb->len);
   uint8_t* th = skb_push(skb, hdr_len);
   std::memset(th, 0, hdr_len);
   put_be16(th, sk->saddr.port);
@@ -148,15 +202,7 @@ int TransmitSegment(Sock* sk, SkBuff* skb, uint32_t seq, uint8_t flags) {
   put_be32(th + 4, seq);
   put_be32(th + 8, (flags & TCPHDR_ACK) ? t->rcv_nxt : 0);
   th[12] = static_cast<uint8_t>((hdr_len / 4) << 4);
-  if (flags & TCPHDR_SYN) {
-    th[20] = 2;
-    th[21] = 4;
-    put_be16(th + 22, static_cast<uint16_t>(t->advmss));
-    th[24] = 1;
-    th[25] = 3;
-    th[26] = 3;
-    th[27] = static_cast<uint8_t>(t->rcv_wscale);
-  }
+  tcp_options_write(t, flags, th + kTcpHdrLen, hdr_len - kTcpHdrLen);
   th[13] = flags;
   if (flags & TCPHDR_ACK) tcp_clear_delack(sk);  // this segment carries the ACK
   uint16_t window = tcp_select_window(sk, flags);
@@ -222,7 +268,8 @@ void tcp_write_xmit(Sock* sk, bool full_only = false, int nonagle = -1) {
     const bool last = skb == t->write_queue.back();
     if (full_only && last && skb->len < size_goal && !syn_fin) break;
     tcp_set_skb_tso_segs(skb, t->mss);
-    if (t->packets_out >= t->cwnd) break;  // tcp_cwnd_test(), in packets
+    const uint32_t in_flight = tcp_packets_in_flight(t);
+    if (in_flight >= t->cwnd) break;  // tcp_cwnd_test(), in packets
     if (tcp_skb_pcount(skb) == 1 && !tcp_nagle_test(t, skb, last ? nonagle : kTcpNaglePush)) {
       TraceTcp(sk, "tcp_nagle_test", "[{}, {}) held: a short segment is unacknowledged", skb->seq, skb->end_seq);
       break;
@@ -233,7 +280,7 @@ void tcp_write_xmit(Sock* sk, bool full_only = false, int nonagle = -1) {
     if (tcp_skb_pcount(skb) > 1) {
       // tcp_mss_split_point(): as many whole MSS as the congestion window
       // and the receive window allow; the rest waits as its own skb.
-      uint32_t limit = (t->cwnd - t->packets_out) * t->mss;
+      uint32_t limit = (t->cwnd - in_flight) * t->mss;
       const uint32_t window = wnd_end - skb->seq;
       if (window < limit) limit = window - window % t->mss;
       if (skb->len > limit) t->write_queue.insert(t->write_queue.begin() + 1, tcp_split_skb(sk, skb, limit));
@@ -248,6 +295,7 @@ void tcp_write_xmit(Sock* sk, bool full_only = false, int nonagle = -1) {
     t->write_queue.pop_front();
     t->rtx_queue.push_back(skb);
     t->packets_out += tcp_skb_pcount(skb);
+    if (t->in_recovery) t->prr_out += tcp_skb_pcount(skb);  // tcp_event_new_data_sent()
     t->snd_nxt = skb->end_seq;
     TraceTcp(sk, "tcp_write_xmit", "segment [{}, {}) {} bytes", skb->seq, skb->end_seq, skb->len);
     // tcp_minshall_update(): remember the end of the last short segment.
@@ -261,6 +309,7 @@ void tcp_write_xmit(Sock* sk, bool full_only = false, int nonagle = -1) {
       // counting as in flight until an RTO. (tcp_enter_cwr() is not modelled.)
       t->rtx_queue.pop_back();
       t->packets_out -= tcp_skb_pcount(skb);
+      if (t->in_recovery) t->prr_out -= tcp_skb_pcount(skb);
       t->write_queue.push_front(skb);
       t->snd_nxt = unsent_nxt;
       break;
@@ -315,27 +364,40 @@ int tcp_trim_head(Sock* sk, SkBuff* skb, uint32_t len) {
   if (!(skb->shinfo->flags & SKBFL_PURE_ZEROCOPY)) tp(sk)->sk_mem_charged -= delta_truesize;
   tcp_set_skb_tso_segs(skb, tp(sk)->mss);
   tp(sk)->packets_out -= pcount - tcp_skb_pcount(skb);
+  if (skb->sacked & TCPCB_SACKED_ACKED) tp(sk)->sacked_out -= pcount - tcp_skb_pcount(skb);
   TraceTcp(sk, "tcp_trim_head", "{} acknowledged bytes cut: [{}, {}) left", len, skb->seq, skb->end_seq);
   return 0;
 }
 
-// tcp_retransmit_skb(): resend the head of the retransmit queue (as a copy
+// tcp_fragment(TCP_FRAG_IN_RTX_QUEUE) (tcp_output.c, 6.1): cuts a sent skb
+// at `len` (after a private head if a clone is still out: skb_unclone);
+// the rest is queued right after it with the same marks, and the packet
+// counts follow the new pcounts (tcp_adjust_pcount).
+int tcp_fragment_rtx(Sock* sk, SkBuff* skb, uint32_t len) {
+  TcpSock* t = tp(sk);
+  if (skb_unclone(skb) != 0) return -ENOMEM;
+  const uint32_t pcount = tcp_skb_pcount(skb);
+  SkBuff* rest = tcp_split_skb(sk, skb, len);
+  auto pos = std::find(t->rtx_queue.begin(), t->rtx_queue.end(), skb);
+  t->rtx_queue.insert(pos + 1, rest);
+  const uint32_t new_pcount = tcp_skb_pcount(skb) + tcp_skb_pcount(rest);
+  t->packets_out += new_pcount - pcount;
+  if (skb->sacked & TCPCB_SACKED_ACKED) t->sacked_out += new_pcount - pcount;
+  return 0;
+}
+
+// tcp_retransmit_skb(): resend an skb of the retransmit queue (as a copy
 // if the device still holds its last clone), first trimming what a partial
-// ACK covered; its ACK no longer gives an RTT sample (Karn).
+// ACK covered; its ACK no longer gives an RTT sample (Karn). It is marked
+// TCPCB_SACKED_RETRANS (in flight again) until SACKed or acknowledged.
 void tcp_retransmit_skb(Sock* sk, SkBuff* skb) {
   TcpSock* t = tp(sk);
   if (before(skb->seq, t->snd_una) && tcp_trim_head(sk, skb, t->snd_una - skb->seq) != 0) return;
-  if (skb->len > t->mss) {
-    // __tcp_retransmit_skb(): one MSS goes again (tcp_fragment in the
-    // retransmit queue, after a private head if a clone is still out).
-    if (skb_unclone(skb) != 0) return;
-    const uint32_t pcount = tcp_skb_pcount(skb);
-    SkBuff* rest = tcp_split_skb(sk, skb, t->mss);
-    t->rtx_queue.insert(t->rtx_queue.begin() + 1, rest);
-    t->packets_out += tcp_skb_pcount(skb) + tcp_skb_pcount(rest) - pcount;
-  }
+  // __tcp_retransmit_skb(): one MSS goes again.
+  if (skb->len > t->mss && tcp_fragment_rtx(sk, skb, t->mss) != 0) return;
   ++tp(sk)->retransmits;
   skb->retransmitted = true;
+  skb->sacked |= TCPCB_SACKED_RETRANS;
   tcp_transmit_skb(sk, skb);
 }
 
@@ -347,6 +409,15 @@ void OnRto(Sock* sk) {
   ++t->backoff;
   t->ssthresh = std::max<uint32_t>(t->cwnd / 2, 2);
   t->cwnd = 1;
+  if (t->sack_ok) {
+    // tcp_enter_loss() -> tcp_timeout_mark_lost(): every skb the peer has
+    // not SACKed is lost, including resent ones; recovery gives way to the
+    // Loss state, whose ACKs resend the rest (tcp_xmit_retransmit_queue).
+    t->in_recovery = false;
+    for (SkBuff* q : t->rtx_queue) {
+      if (!(q->sacked & TCPCB_SACKED_ACKED)) q->sacked = TCPCB_LOST;
+    }
+  }
   TraceTcp(sk, "tcp_retransmit_timer", "retransmit [{}, {}) after {}", skb->seq, skb->end_seq,
            sim::FormatDuration(t->rto));
   tcp_retransmit_skb(sk, skb);
@@ -382,10 +453,13 @@ void StopRto(Sock* sk) {
 }
 
 // tcp_clean_rtx_queue(): frees what the cumulative ACK covers. An skb whose
-// clone the device still holds keeps its data (and ubuf) until both go.
-void tcp_clean_rtx_queue(Sock* sk, uint32_t ack) {
+// clone the device still holds keeps its data (and ubuf) until both go; a
+// SACKed skb was kept for this moment too. Returns the packets newly
+// delivered (those acknowledged now that were not SACKed before).
+uint32_t tcp_clean_rtx_queue(Sock* sk, uint32_t ack) {
   TcpSock* t = tp(sk);
   uint32_t acked = 0;  // packets
+  uint32_t sacked_acked = 0;  // of which SACKed before
   sim::Time first_ackt = -1;    // when the oldest newly acknowledged, never resent skb was sent
   bool retrans_acked = false;   // FLAG_RETRANS_DATA_ACKED
   while (!t->rtx_queue.empty()) {
@@ -402,6 +476,10 @@ void tcp_clean_rtx_queue(Sock* sk, uint32_t ack) {
     }
     t->rtx_queue.pop_front();
     t->packets_out -= tcp_skb_pcount(skb);
+    if (skb->sacked & TCPCB_SACKED_ACKED) {
+      t->sacked_out -= tcp_skb_pcount(skb);
+      sacked_acked += tcp_skb_pcount(skb);
+    }
     acked += tcp_skb_pcount(skb);
     if (skb->retransmitted) {
       retrans_acked = true;
@@ -416,13 +494,15 @@ void tcp_clean_rtx_queue(Sock* sk, uint32_t ack) {
     // from one sample: rto = srtt + 4 * rttvar, at least 200 ms.
     t->rto = std::max(TCP_RTO_MIN, 3 * (sk->world->now() - first_ackt));
   }
-  if (t->cwnd < t->ssthresh) t->cwnd = std::min(t->cwnd + acked, t->ssthresh);  // tcp_slow_start()
+  // tcp_slow_start(); during recovery PRR sets the window instead.
+  if (t->cwnd < t->ssthresh && !t->in_recovery) t->cwnd = std::min(t->cwnd + acked, t->ssthresh);
   t->backoff = 0;
   if (t->rtx_queue.empty()) {
     StopRto(sk);
   } else {
     ArmRto(sk);
   }
+  return acked - sacked_acked;
 }
 
 // tcp_sndbuf_expand(): room for two initial windows of full segments.
@@ -452,6 +532,9 @@ void InitConnection(Sock* sk, NetDevice* dev, const InetAddr& saddr) {
     space >>= 1;
     ++t->rcv_wscale;
   }
+  // tcp_syn_options(): SACK-permitted is offered when the sysctl allows it;
+  // NegotiateWscale() keeps it only if the peer's SYN offered it too.
+  t->sack_ok = sk->host->sysctl().tcp_sack != 0;
   const uint32_t iss = static_cast<uint32_t>(sk->world->sim().rng().Next());  // secure_tcp_seq()
   t->snd_una = t->snd_nxt = t->write_seq = iss;
 }
@@ -471,9 +554,12 @@ void SendSyn(Sock* sk, uint8_t flags) {
 // The options of the peer's SYN: window scaling is used only when both SYNs
 // carry it (RFC 7323); the MSS is clamped to the peer's option, or to
 // kTcpMssDefault (536) when it sent none (tcp_openreq_init(),
-// tcp_rcv_synsent_state_process() -> tcp_sync_mss()).
+// tcp_rcv_synsent_state_process() -> tcp_sync_mss()). SACK, like window
+// scaling, needs both SYNs (tcp_parse_options() sets rx_opt.sack_ok only
+// when our sysctl allows it; the SYN-ACK offers it only then).
 void NegotiateWscale(Sock* sk, const PacketSummary& p) {
   TcpSock* t = tp(sk);
+  t->sack_ok = t->sack_ok && p.tcp_sack_ok;
   t->mss = std::min<uint32_t>(t->advmss, p.tcp_mss > 0 ? static_cast<uint32_t>(p.tcp_mss) : kTcpMssDefault);
   ZC_CHECK(sk->world->checker(), t->mss >= 1, "INV-21", sk->id, "MSS {} from the peer's SYN", t->mss);
   if (p.tcp_wscale < 0) {
@@ -603,6 +689,156 @@ void tcp_add_reno_sack(Sock* sk) {
   TraceTcp(sk, "tcp_check_reno_reordering", "more duplicate ACKs than segments in flight: reordering {}", t->reordering);
 }
 
+// tcp_match_skb_to_sack() (tcp_input.c, 6.1): whether the block
+// [start_seq, end_seq) covers the whole skb; a TSO skb it covers only in
+// part is first cut at the block's edge, rounded to whole MSS (up for the
+// part before the block, down for the part inside it), so that its first
+// part is wholly in or wholly out. -1 if it cannot be cut.
+int tcp_match_skb_to_sack(Sock* sk, SkBuff* skb, uint32_t start_seq, uint32_t end_seq) {
+  const uint32_t mss = tp(sk)->mss;
+  bool in_sack = !after(start_seq, skb->seq) && !before(end_seq, skb->end_seq);
+  if (tcp_skb_pcount(skb) > 1 && !in_sack && after(skb->end_seq, start_seq)) {
+    in_sack = !after(start_seq, skb->seq);
+    uint32_t pkt_len = in_sack ? end_seq - skb->seq : std::max(start_seq - skb->seq, mss);
+    if (in_sack && pkt_len < mss) return -1;  // less than one MSS SACKed: -EINVAL, the walk stops
+    if (pkt_len > mss) {
+      uint32_t new_len = pkt_len / mss * mss;
+      if (!in_sack && new_len < pkt_len) new_len += mss;
+      pkt_len = new_len;
+    }
+    if (pkt_len >= skb->len && !in_sack) return 0;
+    if (tcp_fragment_rtx(sk, skb, pkt_len) != 0) return -1;
+    TraceTcp(sk, "tcp_match_skb_to_sack", "SACK [{}, {}) splits the skb at {}", start_seq, end_seq, skb->end_seq);
+  }
+  return in_sack ? 1 : 0;
+}
+
+// tcp_sacktag_one(): a SACKed skb is no longer lost nor in flight; it stays
+// queued, holding its data and ubuf reference, until the cumulative ACK.
+uint32_t tcp_sacktag_one(Sock* sk, SkBuff* skb) {
+  TcpSock* t = tp(sk);
+  skb->sacked = TCPCB_SACKED_ACKED;
+  t->sacked_out += tcp_skb_pcount(skb);
+  TraceTcp(sk, "tcp_sacktag_one", "[{}, {}) SACKed: sacked_out {}", skb->seq, skb->end_seq, t->sacked_out);
+  return tcp_skb_pcount(skb);
+}
+
+// tcp_sacktag_write_queue() (tcp_input.c, 6.1): marks the skbs each valid
+// block covers. A block must lie within [ack, snd_nxt) (one below the ACK
+// would be a D-SACK, not modelled). Returns the packets newly SACKed.
+// tcp_shift_skb_data() (merging SACKed skbs) is not modelled; skb_shift()
+// refuses zerocopy skbs anyway.
+uint32_t tcp_sacktag_write_queue(Sock* sk, const PacketSummary& p) {
+  TcpSock* t = tp(sk);
+  uint32_t newly_sacked = 0;
+  for (int b = 0; b < p.tcp_num_sacks; ++b) {
+    const auto& block = p.tcp_sacks[static_cast<size_t>(b)];
+    if (!before(block.start_seq, block.end_seq) || after(block.end_seq, t->snd_nxt) ||
+        before(block.start_seq, p.tcp_ack)) {
+      TraceTcp(sk, "tcp_is_sackblock_valid", "SACK [{}, {}) ignored", block.start_seq, block.end_seq);
+      continue;
+    }
+    // tcp_sacktag_walk(): the queue may grow under us (splits insert the
+    // rest right after the skb being tagged, which is visited next).
+    for (size_t i = 0; i < t->rtx_queue.size(); ++i) {
+      SkBuff* skb = t->rtx_queue[i];
+      if (!after(skb->end_seq, block.start_seq)) continue;
+      if (!before(skb->seq, block.end_seq)) break;
+      if (skb->sacked & TCPCB_SACKED_ACKED) continue;
+      const int in_sack = tcp_match_skb_to_sack(sk, skb, block.start_seq, block.end_seq);
+      if (in_sack < 0) break;
+      if (in_sack > 0) newly_sacked += tcp_sacktag_one(sk, skb);
+    }
+  }
+  return newly_sacked;
+}
+
+// tcp_update_scoreboard(), reduced to RFC 6675's rule (no RACK): every skb
+// below the highest SACKed one that is neither SACKed nor already marked is
+// lost.
+void tcp_mark_lost_below_sacked(Sock* sk) {
+  TcpSock* t = tp(sk);
+  size_t highest = t->rtx_queue.size();
+  for (size_t i = 0; i < t->rtx_queue.size(); ++i) {
+    if (t->rtx_queue[i]->sacked & TCPCB_SACKED_ACKED) highest = i;
+  }
+  if (highest == t->rtx_queue.size()) return;
+  for (size_t i = 0; i < highest; ++i) {
+    SkBuff* skb = t->rtx_queue[i];
+    if (skb->sacked & (TCPCB_SACKED_ACKED | TCPCB_LOST)) continue;
+    skb->sacked |= TCPCB_LOST;
+    TraceTcp(sk, "tcp_mark_skb_lost", "[{}, {}) lost", skb->seq, skb->end_seq);
+  }
+}
+
+// tcp_xmit_retransmit_queue() (tcp_output.c, 6.1): resends the lost skbs,
+// oldest first, one MSS at a time, while the packets in flight stay below
+// cwnd; SACKed skbs and ones already resent are skipped.
+void tcp_xmit_retransmit_queue(Sock* sk) {
+  TcpSock* t = tp(sk);
+  for (size_t i = 0; i < t->rtx_queue.size(); ++i) {
+    SkBuff* skb = t->rtx_queue[i];
+    if (tcp_packets_in_flight(t) >= t->cwnd) break;
+    if (!(skb->sacked & TCPCB_LOST) || (skb->sacked & (TCPCB_SACKED_ACKED | TCPCB_SACKED_RETRANS))) continue;
+    TraceTcp(sk, "tcp_xmit_retransmit_queue", "retransmit lost [{}, {})", skb->seq, skb->end_seq);
+    tcp_retransmit_skb(sk, skb);
+    if (!(skb->sacked & TCPCB_SACKED_RETRANS)) break;  // could not be sent
+    if (t->in_recovery) t->prr_out += tcp_skb_pcount(skb);
+    if (i == 0) ArmRto(sk);
+  }
+}
+
+// tcp_cwnd_reduction() (tcp_input.c, 6.1): Proportional Rate Reduction
+// (RFC 6937). While more is in flight than ssthresh, send in proportion to
+// what was delivered; below it, slow-start back up to ssthresh. The first
+// ACK of a recovery always lets the fast retransmit out.
+void tcp_cwnd_reduction(Sock* sk, uint32_t newly_acked_sacked) {
+  TcpSock* t = tp(sk);
+  if (newly_acked_sacked == 0 || t->prior_cwnd == 0) return;
+  const uint32_t in_flight = tcp_packets_in_flight(t);
+  const int64_t delta = int64_t{t->ssthresh} - in_flight;
+  t->prr_delivered += newly_acked_sacked;
+  int64_t sndcnt;
+  if (delta < 0) {
+    const uint64_t dividend = uint64_t{t->ssthresh} * t->prr_delivered + t->prior_cwnd - 1;
+    sndcnt = static_cast<int64_t>(dividend / t->prior_cwnd) - t->prr_out;
+  } else {
+    sndcnt = std::min<int64_t>(delta, std::max<int64_t>(int64_t{t->prr_delivered} - t->prr_out, newly_acked_sacked));
+  }
+  sndcnt = std::max<int64_t>(sndcnt, t->prr_out != 0 ? 0 : 1);
+  t->cwnd = static_cast<uint32_t>(std::max<int64_t>(in_flight + sndcnt, 1));
+}
+
+// tcp_fastretrans_alert() for a SACK connection, without RACK or undo:
+// recovery ends once snd_una reaches high_seq (tcp_end_cwnd_reduction:
+// cwnd = ssthresh); it begins when sacked_out reaches tp->reordering
+// (tcp_time_to_recover's dupack heuristic: sacked_out + 1 > reordering),
+// with Reno's ssthresh and PRR's state (tcp_init_cwnd_reduction). In
+// recovery, or after an RTO, the lost skbs are resent as the window allows.
+void tcp_sack_fastretrans_alert(Sock* sk, uint32_t newly_acked_sacked) {
+  TcpSock* t = tp(sk);
+  if (t->in_recovery && !before(t->snd_una, t->high_seq)) {
+    t->in_recovery = false;
+    t->cwnd = t->ssthresh;
+    TraceTcp(sk, "tcp_end_cwnd_reduction", "recovery done at {}: cwnd {}", t->high_seq, t->cwnd);
+  }
+  if (!t->in_recovery && t->sacked_out >= t->reordering && !t->rtx_queue.empty()) {
+    ++t->fast_retransmits;
+    t->in_recovery = true;
+    t->high_seq = t->snd_nxt;
+    t->prior_cwnd = t->cwnd;
+    t->prr_delivered = t->prr_out = 0;
+    t->ssthresh = std::max<uint32_t>(t->cwnd / 2, 2);  // tcp_reno_ssthresh()
+    TraceTcp(sk, "tcp_enter_recovery", "{} packets SACKed: recovery until {}, ssthresh {}", t->sacked_out,
+             t->high_seq, t->ssthresh);
+  }
+  if (t->in_recovery) {
+    tcp_mark_lost_below_sacked(sk);
+    tcp_cwnd_reduction(sk, newly_acked_sacked);
+  }
+  tcp_xmit_retransmit_queue(sk);
+}
+
 // tcp_ack(): the sender's half of an incoming segment. An ACK older than
 // snd_una or beyond snd_nxt changes nothing (the old_ack / invalid_ack
 // exits).
@@ -619,9 +855,15 @@ void tcp_ack(Sock* sk, const PacketSummary& p) {
     // A duplicate ACK (RFC 5681: same ACK, same window, no data, something
     // outstanding). tcp_time_to_recover(): the one beyond tp->reordering
     // starts a fast retransmit.
-    tcp_add_reno_sack(sk);
-    if (!t->in_recovery && t->dupacks + 1 > t->reordering) tcp_fastretrans(sk);
+    if (t->sack_ok) {
+      ++t->dup_acks_received;  // counted, but SACK blocks, not duplicates, drive recovery
+    } else {
+      tcp_add_reno_sack(sk);
+      if (!t->in_recovery && t->dupacks + 1 > t->reordering) tcp_fastretrans(sk);
+    }
   }
+  const uint32_t newly_sacked = t->sack_ok ? tcp_sacktag_write_queue(sk, p) : 0;
+  uint32_t delivered = newly_sacked;
   if (tcp_may_update_window(t, p.tcp_ack, p.tcp_seq, new_wnd)) {
     t->snd_wnd = new_wnd;
     t->snd_wl1 = p.tcp_seq;
@@ -629,12 +871,13 @@ void tcp_ack(Sock* sk, const PacketSummary& p) {
   }
   if (after(p.tcp_ack, t->snd_una)) {
     t->dupacks = 0;  // tcp_reset_reno_sack()
-    t->in_recovery = false;
+    if (!t->sack_ok) t->in_recovery = false;
     t->snd_una = p.tcp_ack;
-    tcp_clean_rtx_queue(sk, p.tcp_ack);
+    delivered += tcp_clean_rtx_queue(sk, p.tcp_ack);
     sk_write_space(sk);
     ++sk->wakeups;  // sk_stream_write_space(): waiters for memory re-check
   }
+  if (t->sack_ok) tcp_sack_fastretrans_alert(sk, delivered);
   // tcp_data_snd_check(): an ACK, or a pure window update, may have opened
   // the windows for queued data.
   if (!t->write_queue.empty()) tcp_write_xmit(sk, sk->owned_by_user);
@@ -668,6 +911,49 @@ void tcp_queue_in_order(Sock* sk, SkBuff* skb, uint32_t len, bool fin) {
   }
 }
 
+// tcp_sack_extend(): whether [seq, end_seq) touches or overlaps the block;
+// if so the block grows to cover it.
+bool tcp_sack_extend(TcpSackBlock* sp, uint32_t seq, uint32_t end_seq) {
+  if (after(seq, sp->end_seq) || after(sp->start_seq, end_seq)) return false;
+  if (before(seq, sp->start_seq)) sp->start_seq = seq;
+  if (after(end_seq, sp->end_seq)) sp->end_seq = end_seq;
+  return true;
+}
+
+// tcp_sack_new_ofo_skb() with tcp_sack_maybe_coalesce() (tcp_input.c, 6.1):
+// the block the new segment extends moves to the front (RFC 2018: the
+// first block reports the most recent segment) and swallows any block it
+// now reaches; otherwise a new block goes in front, the oldest falling off
+// beyond TCP_NUM_SACKS.
+void tcp_sack_new_ofo_skb(Sock* sk, uint32_t seq, uint32_t end_seq) {
+  std::vector<TcpSackBlock>& sacks = tp(sk)->selective_acks;
+  for (size_t i = 0; i < sacks.size(); ++i) {
+    if (!tcp_sack_extend(&sacks[i], seq, end_seq)) continue;
+    std::rotate(sacks.begin(), sacks.begin() + static_cast<std::ptrdiff_t>(i), sacks.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+    for (size_t j = 1; j < sacks.size();) {
+      if (tcp_sack_extend(&sacks[0], sacks[j].start_seq, sacks[j].end_seq)) {
+        sacks.erase(sacks.begin() + static_cast<std::ptrdiff_t>(j));
+      } else {
+        ++j;
+      }
+    }
+    return;
+  }
+  if (sacks.size() >= TCP_NUM_SACKS) sacks.pop_back();
+  sacks.insert(sacks.begin(), TcpSackBlock{seq, end_seq});
+}
+
+// tcp_sack_remove(): blocks rcv_nxt has reached are dropped; none are left
+// once the out-of-order queue is empty.
+void tcp_sack_remove(Sock* sk) {
+  TcpSock* t = tp(sk);
+  if (t->out_of_order_queue.empty()) {
+    t->selective_acks.clear();
+    return;
+  }
+  std::erase_if(t->selective_acks, [t](const TcpSackBlock& b) { return !before(t->rcv_nxt, b.start_seq); });
+}
+
 // tcp_data_queue_ofo(): a segment beyond a hole waits, sorted by sequence,
 // charged to the receive buffer; a segment already held is dropped.
 void tcp_data_queue_ofo(Sock* sk, SkBuff* skb, const PacketSummary& p) {
@@ -683,6 +969,7 @@ void tcp_data_queue_ofo(Sock* sk, SkBuff* skb, const PacketSummary& p) {
   tcp_charge_rx(sk, skb);
   const bool fin = p.tcp_flags & TCPHDR_FIN;
   t->out_of_order_queue.insert(pos, OfoSegment{skb, p.tcp_seq, p.tcp_seq + p.payload_len, fin});
+  if (t->sack_ok) tcp_sack_new_ofo_skb(sk, p.tcp_seq, p.tcp_seq + p.payload_len);
   TraceTcp(sk, "tcp_data_queue_ofo", "seq {} ({} bytes) held beyond the hole at {}", p.tcp_seq, p.payload_len,
            t->rcv_nxt);
 }
@@ -753,7 +1040,8 @@ void tcp_ack_snd_check(Sock* sk, uint32_t len, bool now) {
 // The receiver's half (tcp_data_queue): in-order data is queued and
 // acknowledged at once, then the out-of-order queue drains into it; data
 // beyond a hole is held and draws a duplicate ACK; old data is dropped and
-// re-acknowledged. No SACK: the duplicate ACKs carry only rcv_nxt.
+// re-acknowledged. With SACK the duplicate ACKs carry the blocks held
+// (no D-SACK for old data).
 void tcp_data_queue(Sock* sk, SkBuff* skb, const PacketSummary& p) {
   TcpSock* t = tp(sk);
   const bool fin = p.tcp_flags & TCPHDR_FIN;
@@ -786,6 +1074,7 @@ void tcp_data_queue(Sock* sk, SkBuff* skb, const PacketSummary& p) {
   const bool had_ofo = !t->out_of_order_queue.empty();
   tcp_queue_in_order(sk, skb, len, fin);
   tcp_ofo_queue(sk);
+  if (t->sack_ok) tcp_sack_remove(sk);
   tcp_ack_snd_check(sk, len, fin || had_ofo);
   if (t->fin_received && t->state == TcpState::kFinWait2) tcp_time_wait(sk);
 }
@@ -1194,6 +1483,7 @@ void tcp_write_queue_purge(Sock* sk) {
     }
   }
   t->packets_out = 0;
+  t->sacked_out = 0;
 }
 
 // tcp_reset() (tcp_input.c, 6.1): the error the application will see, the

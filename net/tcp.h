@@ -5,7 +5,8 @@
 // external msg_ubuf (io_uring), MSS-sized segments (no TSO), transmission of
 // clones (or copies while a clone is still out), cumulative ACKs that free
 // the retransmit queue and push queued data, an out-of-order queue at the
-// receiver, fast retransmit on the third duplicate ACK, a retransmission
+// receiver, fast retransmit on the third duplicate ACK (Reno, without
+// SACK), SACK-based recovery (below), a retransmission
 // timer with exponential backoff, slow start, window updates after reads,
 // FIN on close, and recvmsg.
 //
@@ -20,7 +21,7 @@
 // at the congestion or receive window and for retransmission.
 //
 // Wire faults (duplicates, reordering, stale ACKs) are survived the way
-// Linux survives them without SACK or timestamps: old data is re-ACKed at
+// Linux survives them without timestamps (and, with tcp_sack=0, SACK): old data is re-ACKed at
 // once, a duplicate SYN draws a SYN-ACK retransmit (in SYN_RECV) or a
 // challenge ACK, a stale ACK updates nothing, and duplicate ACKs beyond the
 // segments in flight are taken as reordering (Reno).
@@ -28,15 +29,26 @@
 // Nagle with Minshall's check for the last short skb (TCP_NODELAY turns it
 // off), PSH on an skb cut by the frag limit.
 //
+// SACK (RFC 2018, tcp_sacktag_write_queue, tcp_xmit_retransmit_queue):
+// negotiated in the handshake (sysctl tcp_sack); the receiver sends up to
+// four blocks on every pure ACK while its out-of-order queue is non-empty;
+// the sender marks SACKed skbs (splitting a TSO skb at a block edge), enters
+// recovery once sacked_out reaches tp->reordering, marks the holes below
+// the highest SACKed sequence lost and resends them one MSS at a time under
+// a PRR-reduced window. SACKed skbs stay queued (with their ubuf
+// references) until the cumulative ACK. Not modelled: RACK, D-SACK, undo,
+// SACK compression, tcp_shift_skb_data, SACK blocks on data segments.
+//
 // TIME_WAIT: a record per closed connection (TcpTimeWait) for 60 s.
 //
-// Not yet: SACK, timestamps, TSO autosizing (pacing), autocorking
+// Not yet: timestamps, TSO autosizing (pacing), autocorking
 // and TCP Small Queues, shutdown(), urgent data.
 #ifndef ZCSIM_NET_TCP_H_
 #define ZCSIM_NET_TCP_H_
 
 #include <cstdint>
 #include <deque>
+#include <vector>
 
 #include "net/iov_iter.h"
 #include "net/netdevice.h"
@@ -93,6 +105,20 @@ inline constexpr uint32_t kTcpMaxReordering = 300;
 // socket in this time (tcp_oow_rate_limited).
 inline constexpr sim::Time kTcpInvalidRatelimit = 500 * sim::kMillisecond;
 
+// TCP_SKB_CB(skb)->sacked bits.
+inline constexpr uint8_t TCPCB_SACKED_ACKED = 0x01;   // the peer SACKed the whole skb
+inline constexpr uint8_t TCPCB_SACKED_RETRANS = 0x02;  // resent in this recovery, not yet SACKed
+inline constexpr uint8_t TCPCB_LOST = 0x04;            // marked lost: to be resent
+// TCP_NUM_SACKS: the blocks a receiver remembers (and, without timestamps,
+// sends).
+inline constexpr size_t TCP_NUM_SACKS = 4;
+
+// struct tcp_sack_block: a received range beyond rcv_nxt.
+struct TcpSackBlock {
+  uint32_t start_seq;
+  uint32_t end_seq;
+};
+
 // A segment held beyond a hole (tp->out_of_order_queue, an rbtree in the
 // kernel; a sorted deque here). Its headers are already pulled.
 struct OfoSegment {
@@ -136,6 +162,18 @@ struct TcpSock {
   uint64_t retransmits = 0;
   uint64_t fast_retransmits = 0;
   uint32_t dupacks = 0;  // duplicate ACKs in a row for snd_una (Reno's sacked_out)
+  // SACK: tp->rx_opt.sack_ok (both SYNs offered it), the packets the peer
+  // has SACKed (skbs with TCPCB_SACKED_ACKED), and the receiver's blocks,
+  // the most recent first (tp->selective_acks).
+  bool sack_ok = false;
+  uint32_t sacked_out = 0;
+  std::vector<TcpSackBlock> selective_acks;
+  // Recovery with SACK: tp->high_seq (snd_nxt when it began; it ends once
+  // snd_una reaches it) and PRR's state (tcp_init_cwnd_reduction).
+  uint32_t high_seq = 0;
+  uint32_t prior_cwnd = 0;
+  uint32_t prr_delivered = 0;
+  uint32_t prr_out = 0;
   // tp->reordering: the duplicate ACKs that start a fast retransmit; raised
   // when more duplicates arrive than segments are out (tcp_check_reno_reordering).
   uint32_t reordering = kTcpReorderingThreshold;

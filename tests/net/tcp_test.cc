@@ -235,6 +235,35 @@ TEST_F(TcpTest, Inv21CatchesPacketsOutThatMiscountsTheRetransmitQueue) {
   EXPECT_EQ(sim_.checker().violations().size(), 1u);
 }
 
+// INV-21 for SACK: sacked_out, which starts recovery and is left out of the
+// packets in flight, counts the packets of the skbs marked SACKed. A
+// sacktag that marked an skb without counting it (or a cumulative ACK that
+// freed one without uncounting it) is reported on the socket.
+TEST_F(TcpTest, Inv21CatchesSackedOutThatMiscountsTheSackedSkbs) {
+  ASSERT_TRUE(connected_);
+  Sock* sk = sockfd_lookup(a_, fd_);
+  ASSERT_NE(sk, nullptr);
+  NetDevice* dev = a_->FindDevice("eth0");
+  dev->queue_stopped = true;  // nothing is ACKed while we look
+  EXPECT_EQ(Send(5000, MSG_ZEROCOPY), 5000);
+  ASSERT_EQ(sk->tcp->rtx_queue.size(), 1u);
+  SkBuff* skb = sk->tcp->rtx_queue.front();
+  skb->sacked = TCPCB_SACKED_ACKED;  // as tcp_sacktag_one() marks it ...
+  sk->tcp->sacked_out = 4;           // ... and counts it
+  CheckWorldInvariants(world_);
+  EXPECT_TRUE(sim_.checker().ok()) << sim_.checker().violations()[0].ToString();
+  sk->tcp->sacked_out = 3;  // the bug: one packet short
+  CheckWorldInvariants(world_);
+  EXPECT_EQ(FirstRule(), "INV-21");
+  EXPECT_EQ(FirstObject(), sk->id);
+  skb->sacked = 0;  // repaired, so that the run ends cleanly
+  sk->tcp->sacked_out = 0;
+  dev->queue_stopped = false;
+  qdisc_run(dev);
+  sim_.scheduler().RunUntilIdle();
+  EXPECT_EQ(sim_.checker().violations().size(), 1u);
+}
+
 // INV-18 through the ACK path: the notification that tcp_clean_rtx_queue
 // and the NIC's TX completion release covers id 0; a socket whose sk_zckey
 // was rolled back after that successful send (as if it had failed) never

@@ -16,8 +16,16 @@ constexpr uint32_t kTcpOptNop = 1;
 constexpr uint32_t kTcpOptMss = 2;
 constexpr uint32_t kTcpOptWscale = 3;
 constexpr uint32_t kTcpOptSackOk = 4;
+constexpr uint32_t kTcpOptSack = 5;
 
-void AppendOptions(const std::vector<ScriptOption>& options, std::vector<uint8_t>* out) {
+void AppendBe32(uint32_t v, std::vector<uint8_t>* out) {
+  out->insert(out->end(), {static_cast<uint8_t>(v >> 24), static_cast<uint8_t>(v >> 16), static_cast<uint8_t>(v >> 8),
+                           static_cast<uint8_t>(v)});
+}
+
+// `sack_base`: the host's ISN, which an inbound line's SACK blocks are
+// relative to.
+void AppendOptions(const std::vector<ScriptOption>& options, uint32_t sack_base, std::vector<uint8_t>* out) {
   for (const ScriptOption& o : options) {
     switch (o.kind) {
       case ScriptOption::Kind::kNop:
@@ -32,31 +40,45 @@ void AppendOptions(const std::vector<ScriptOption>& options, std::vector<uint8_t
       case ScriptOption::Kind::kSackOk:
         out->insert(out->end(), {kTcpOptSackOk, 2});
         break;
+      case ScriptOption::Kind::kSack:
+        out->insert(out->end(), {kTcpOptSack, static_cast<uint8_t>(2 + 8 * o.blocks.size())});
+        for (const auto& [start, end] : o.blocks) {
+          AppendBe32(sack_base + start, out);
+          AppendBe32(sack_base + end, out);
+        }
+        break;
     }
   }
   while (out->size() % 4 != 0) out->push_back(0);  // end-of-options padding
 }
 
 // The options of a captured TCP header, in order; kinds the script cannot
-// name come back as nullopt.
-std::optional<std::vector<ScriptOption>> ReadOptions(const std::vector<uint8_t>& b, const net::PacketSummary& p) {
+// name come back as nullopt. SACK blocks are made relative to `sack_base`.
+std::optional<std::vector<ScriptOption>> ReadOptions(const std::vector<uint8_t>& b, const net::PacketSummary& p,
+                                                     uint32_t sack_base) {
   const uint32_t l4 = static_cast<uint32_t>(b.size()) - p.l4_len;
   std::vector<ScriptOption> out;
   for (uint32_t o = l4 + net::kTcpBaseHdrLen; o < p.payload_offset;) {
     const uint8_t kind = b[o];
     if (kind == 0) break;
     if (kind == kTcpOptNop) {
-      out.push_back({ScriptOption::Kind::kNop, 0});
+      out.push_back({ScriptOption::Kind::kNop, 0, {}});
       ++o;
       continue;
     }
     if (o + 1 >= p.payload_offset || b[o + 1] < 2 || o + b[o + 1] > p.payload_offset) return std::nullopt;
     if (kind == kTcpOptMss && b[o + 1] == 4) {
-      out.push_back({ScriptOption::Kind::kMss, net::get_be16(&b[o + 2])});
+      out.push_back({ScriptOption::Kind::kMss, net::get_be16(&b[o + 2]), {}});
     } else if (kind == kTcpOptWscale && b[o + 1] == 3) {
-      out.push_back({ScriptOption::Kind::kWscale, b[o + 2]});
+      out.push_back({ScriptOption::Kind::kWscale, b[o + 2], {}});
     } else if (kind == kTcpOptSackOk && b[o + 1] == 2) {
-      out.push_back({ScriptOption::Kind::kSackOk, 0});
+      out.push_back({ScriptOption::Kind::kSackOk, 0, {}});
+    } else if (kind == kTcpOptSack && b[o + 1] >= 10 && (b[o + 1] - 2) % 8 == 0) {
+      ScriptOption sack{ScriptOption::Kind::kSack, 0, {}};
+      for (uint32_t at = o + 2; at < o + b[o + 1]; at += 8) {
+        sack.blocks.emplace_back(net::get_be32(&b[at]) - sack_base, net::get_be32(&b[at + 4]) - sack_base);
+      }
+      out.push_back(sack);
     } else {
       return std::nullopt;
     }
@@ -109,6 +131,10 @@ std::string FormatOptions(const std::vector<ScriptOption>& options) {
       case ScriptOption::Kind::kSackOk:
         s += "sackOK";
         break;
+      case ScriptOption::Kind::kSack:
+        s += "sack";
+        for (const auto& [start, end] : o.blocks) s += fmt::format(" {}:{}", start, end);
+        break;
     }
   }
   return s + ">";
@@ -135,7 +161,7 @@ std::string FormatSegment(const ScriptSegment& s) {
 
 std::vector<uint8_t> BuildInbound(ScriptPeer& peer, const ScriptSegment& s) {
   std::vector<uint8_t> tcp(net::kTcpBaseHdrLen, 0);
-  if (s.options) AppendOptions(*s.options, &tcp);
+  if (s.options) AppendOptions(*s.options, peer.local_isn.value_or(0), &tcp);
   const uint32_t doff = static_cast<uint32_t>(tcp.size());
   tcp.resize(doff + (s.end - s.start), 0);
   uint8_t* th = tcp.data();
@@ -167,7 +193,7 @@ std::string DescribeOutbound(const ScriptPeer& peer, const net::WirePacket& pkt)
                               p.tcp_seq - base + p.payload_len, p.payload_len);
   if (p.tcp_flags & net::TCPHDR_ACK) s += fmt::format(" ack {}", p.tcp_ack - peer.remote_isn);
   s += fmt::format(" win {}", p.tcp_window);
-  if (auto options = ReadOptions(pkt.bytes, p); options && !options->empty()) s += " " + FormatOptions(*options);
+  if (auto options = ReadOptions(pkt.bytes, p, peer.remote_isn); options && !options->empty()) s += " " + FormatOptions(*options);
   return s;
 }
 
@@ -200,7 +226,7 @@ std::optional<std::string> MatchOutbound(ScriptPeer& peer, const ScriptSegment& 
   if (s.ack && p.tcp_ack - peer.remote_isn != *s.ack) return mismatch("ack differs");
   if (s.win && p.tcp_window != *s.win) return mismatch("window differs");
   if (s.options) {
-    const auto options = ReadOptions(pkt.bytes, p);
+    const auto options = ReadOptions(pkt.bytes, p, peer.remote_isn);
     if (!options || *options != *s.options) return mismatch("options differ");
   }
   return std::nullopt;

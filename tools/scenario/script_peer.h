@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "net/inet.h"
@@ -24,12 +25,15 @@
 
 namespace zcsim::scenario {
 
-// One TCP option as written in `<mss 1000,sackOK,nop,wscale 7>`.
+// One TCP option as written in `<mss 1000,sackOK,nop,wscale 7>` or
+// `<nop,nop,sack 1001:2001 3001:4001>` (SACK blocks, relative to the ISN of
+// the side whose data they acknowledge).
 struct ScriptOption {
-  enum class Kind { kNop, kMss, kWscale, kSackOk };
+  enum class Kind { kNop, kMss, kWscale, kSackOk, kSack };
   Kind kind = Kind::kNop;
   uint32_t value = 0;
-  bool operator==(const ScriptOption& o) const { return kind == o.kind && value == o.value; }
+  std::vector<std::pair<uint32_t, uint32_t>> blocks;  // kSack: [start, end) pairs
+  bool operator==(const ScriptOption& o) const { return kind == o.kind && value == o.value && blocks == o.blocks; }
 };
 std::string FormatOptions(const std::vector<ScriptOption>& options);
 

@@ -90,7 +90,7 @@ bool CompileWire(Compiler& c, const Line& line, const Args& args, Step* step) {
   if (!c.Take(ParseUint(args.kv.at("packet"), 1u << 30), &index)) return false;
   if (index == 0) return c.Fail(args.kv.at("packet").pos, "packets are numbered from 1");
   if (!c.OnlyKeys(args, {"packet", "len", "payload", "src", "dst", "data", "user_bytes", "frag_offset", "mf", "time",
-                         "csum", "ip_id"})) {
+                         "csum", "ip_id", "sack_blocks"})) {
     return false;
   }
   std::vector<FieldCheck> nums;
@@ -145,6 +145,7 @@ bool CompileWire(Compiler& c, const Line& line, const Args& args, Step* step) {
           if (key == "user_bytes") return w.user_page_bytes;
           if (key == "frag_offset") return p.frag_offset;
           if (key == "mf") return p.more_fragments;
+          if (key == "sack_blocks") return p.tcp_num_sacks;
           return p.ip_id;
         })) {
       return e;
@@ -185,7 +186,7 @@ bool CompileSockState(Compiler& c, const Line& line, const Args& args, Step* ste
   if (!NumericFields(c, args, {"wmem_alloc", "rmem_alloc", "omem_alloc", "zckey", "errqueue", "rcvqueue", "sndbuf",
                                "rcvbuf", "sndbuf_errors", "rcvbuf_errors", "out_datagrams", "in_datagrams", "wmem_queued",
                                "mem_charged", "packets_out", "cwnd", "retransmits", "fast_retransmits", "dup_acks_sent",
-                               "dup_acks_received"},
+                               "dup_acks_received", "sacked_out"},
                      &checks)) {
     return false;
   }
@@ -217,6 +218,7 @@ bool CompileSockState(Compiler& c, const Line& line, const Args& args, Step* ste
       if (key == "retransmits") return static_cast<int64_t>(t->retransmits);
       if (key == "fast_retransmits") return static_cast<int64_t>(t->fast_retransmits);
       if (key == "dup_acks_sent") return static_cast<int64_t>(t->dup_acks_sent);
+      if (key == "sacked_out") return t->sacked_out;
       return static_cast<int64_t>(t->dup_acks_received);
     });
   };

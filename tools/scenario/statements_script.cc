@@ -1,6 +1,8 @@
 // Scripted-peer statements, packetdrill style: `peer`, `<` and `>`.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "net/drivers.h"
 #include "net/tcp.h"
 #include "sim/trace.h"
@@ -62,9 +64,53 @@ bool ParseSeqWord(Compiler& c, const Word& w, ScriptSegment* s) {
   return true;
 }
 
+// `1001:2001 3001:4001`: one to four SACK blocks.
+bool ParseSackBlocks(const std::string& text, std::vector<std::pair<uint32_t, uint32_t>>* blocks) {
+  size_t from = 0;
+  while (from < text.size()) {
+    size_t space = text.find(' ', from);
+    if (space == std::string::npos) space = text.size();
+    unsigned long long start = 0, end = 0;
+    char extra = 0;
+    const std::string pair = text.substr(from, space - from);
+    from = space + 1;
+    if (pair.empty()) continue;
+    if (std::sscanf(pair.c_str(), "%llu:%llu%c", &start, &end, &extra) != 2 || start > 0xffffffffULL ||
+        end > 0xffffffffULL || end <= start) {
+      return false;
+    }
+    blocks->emplace_back(static_cast<uint32_t>(start), static_cast<uint32_t>(end));
+  }
+  return !blocks->empty() && blocks->size() <= 4;
+}
+
+// The bytes a list of options takes on the wire (before padding).
+size_t OptionBytes(const std::vector<ScriptOption>& options) {
+  size_t n = 0;
+  for (const ScriptOption& o : options) {
+    switch (o.kind) {
+      case ScriptOption::Kind::kNop:
+        n += 1;
+        break;
+      case ScriptOption::Kind::kMss:
+        n += 4;
+        break;
+      case ScriptOption::Kind::kWscale:
+        n += 3;
+        break;
+      case ScriptOption::Kind::kSackOk:
+        n += 2;
+        break;
+      case ScriptOption::Kind::kSack:
+        n += 2 + 8 * o.blocks.size();
+        break;
+    }
+  }
+  return n;
+}
+
 // `<mss 1000,sackOK,nop,wscale 7>`, spread over several words.
-bool ParseOptionWords(Compiler& c, const std::vector<Word>& words, size_t* i, bool inbound,
-                      std::vector<ScriptOption>* out) {
+bool ParseOptionWords(Compiler& c, const std::vector<Word>& words, size_t* i, std::vector<ScriptOption>* out) {
   const Pos at = words[*i].pos;
   std::string text;
   for (;; ++*i) {
@@ -83,20 +129,27 @@ bool ParseOptionWords(Compiler& c, const std::vector<Word>& words, size_t* i, bo
     unsigned value = 0;
     char extra = 0;
     if (item == "nop") {
-      out->push_back({ScriptOption::Kind::kNop, 0});
+      out->push_back({ScriptOption::Kind::kNop, 0, {}});
     } else if (std::sscanf(item.c_str(), "mss %u%c", &value, &extra) == 1 && value <= 65535) {
-      out->push_back({ScriptOption::Kind::kMss, value});
+      out->push_back({ScriptOption::Kind::kMss, value, {}});
     } else if (std::sscanf(item.c_str(), "wscale %u%c", &value, &extra) == 1 && value <= 14) {
-      out->push_back({ScriptOption::Kind::kWscale, value});
-    } else if (item == "sackOK" && inbound) {
-      out->push_back({ScriptOption::Kind::kSackOk, 0});
-    } else if (item == "sackOK" || item.rfind("TS", 0) == 0 || item.rfind("sack", 0) == 0) {
-      return c.Fail(at, fmt::format("option '{}': the model sends no SACK or timestamp options", item));
+      out->push_back({ScriptOption::Kind::kWscale, value, {}});
+    } else if (item == "sackOK") {
+      out->push_back({ScriptOption::Kind::kSackOk, 0, {}});
+    } else if (item.rfind("sack ", 0) == 0) {
+      ScriptOption sack{ScriptOption::Kind::kSack, 0, {}};
+      if (!ParseSackBlocks(item.substr(5), &sack.blocks)) {
+        return c.Fail(at, fmt::format("option '{}': SACK blocks are 1 to 4 START:END pairs", item));
+      }
+      out->push_back(sack);
+    } else if (item.rfind("TS", 0) == 0) {
+      return c.Fail(at, fmt::format("option '{}': the model sends no timestamp options", item));
     } else {
-      return c.Fail(at, fmt::format("unknown TCP option '{}' (nop, mss N, wscale N (<= 14), sackOK)", item));
+      return c.Fail(at, fmt::format("unknown TCP option '{}' (nop, mss N, wscale N (<= 14), sackOK, sack S:E ...)", item));
     }
     if (comma == text.size()) break;
   }
+  if (OptionBytes(*out) > 40) return c.Fail(at, "TCP options take at most 40 bytes");
   return true;
 }
 
@@ -114,7 +167,7 @@ bool ParseSegment(Compiler& c, const Line& line, const Args& args, ScriptSegment
       i += 2;
     } else if (!w.text.empty() && w.text[0] == '<' && !s->options) {
       s->options.emplace();
-      if (!ParseOptionWords(c, args.pos, &i, s->inbound, &*s->options)) return false;
+      if (!ParseOptionWords(c, args.pos, &i, &*s->options)) return false;
     } else {
       return c.Fail(w.pos, fmt::format("unexpected '{}'; usage: {}", w.text, usage));
     }
@@ -138,6 +191,11 @@ std::optional<std::string> Inject(Env& env, const ScriptSegment& s) {
   }
   if (!peer.local_port_known) return "the host's port is not known yet: give local=ADDR:PORT or expect its SYN first";
   if (s.ack && !peer.local_isn) return "the host's sequence numbers are not known yet: expect its SYN (`> S ...`) first";
+  if (s.options && !peer.local_isn &&
+      std::any_of(s.options->begin(), s.options->end(),
+                  [](const ScriptOption& o) { return o.kind == ScriptOption::Kind::kSack; })) {
+    return "SACK blocks are relative to the host's ISN: expect its SYN (`> S ...`) first";
+  }
   ZC_TRACE(env.world.tracer(), "script", "inject").Obj(dev->id).Msg("{}", FormatSegment(s));
   net::netif_receive_bytes(dev, BuildInbound(peer, s), "scripted peer");
   return std::nullopt;

@@ -74,7 +74,7 @@ bool CompileHost(Compiler& c, const Line& line, const Args& args, Step* step) {
   if (!c.NeedPositionals(line, args, 2, "host NAME [memlock=BYTES|unlimited] [cap_ipc_lock=0|1] [optmem_max=N] ...") ||
       !c.NoResult(args) ||
       !c.OnlyKeys(args, {"memlock", "cap_ipc_lock", "optmem_max", "wmem_default", "wmem_max", "rmem_default", "rmem_max",
-                         "tcp_delack", "tcp_rmem_max"})) {
+                         "tcp_delack", "tcp_rmem_max", "tcp_sack"})) {
     return false;
   }
   const std::string name = args.pos[1].text;
@@ -104,7 +104,7 @@ bool CompileHost(Compiler& c, const Line& line, const Args& args, Step* step) {
       if (!c.Take(ParseDuration(w), &d)) return false;
       s.delack = d;
     } else {
-      if (!c.Take(ParseUint(w, 0x7fffffff), &u)) return false;
+      if (!c.Take(ParseUint(w, key == "tcp_sack" ? 1 : 0x7fffffff), &u)) return false;
       s.sysctl[key] = static_cast<int>(u);
     }
   }
@@ -123,6 +123,7 @@ bool CompileHost(Compiler& c, const Line& line, const Args& args, Step* step) {
       if (key == "rmem_default") h->sysctl().rmem_default = v;
       if (key == "rmem_max") h->sysctl().rmem_max = v;
       if (key == "tcp_rmem_max") h->sysctl().tcp_rmem_max = v;
+      if (key == "tcp_sack") h->sysctl().tcp_sack = v;
     }
     return std::nullopt;
   };
