@@ -124,15 +124,21 @@ uint64_t Features(uint8_t b) {
   }
 }
 
+// Always six bytes: which faults, their rates, the fault seed.
 net::WireFaults Faults(Reader& r) {
   net::WireFaults f;
   const uint8_t which = r.Byte();
+  const uint8_t loss = r.Byte();
+  const uint8_t dup = r.Byte();
+  const uint8_t reorder = r.Byte();
+  const uint8_t jitter = r.Byte();
+  const uint8_t seed = r.Byte();
   if (which & 0x10) return f;  // half the worlds have a clean wire
-  if (which & 1) f.loss_ppm = (1 + r.Byte() % 50) * 1000;
-  if (which & 2) f.dup_ppm = (1 + r.Byte() % 50) * 1000;
-  if (which & 4) f.reorder_ppm = (1 + r.Byte() % 100) * 1000;
-  if (which & 8) f.jitter = (r.Byte() % 20) * sim::kMicrosecond;
-  f.seed = 1 + r.Byte();
+  if (which & 1) f.loss_ppm = (1 + loss % 50) * 1000;
+  if (which & 2) f.dup_ppm = (1 + dup % 50) * 1000;
+  if (which & 4) f.reorder_ppm = (1 + reorder % 100) * 1000;
+  if (which & 8) f.jitter = (jitter % 20) * sim::kMicrosecond;
+  f.seed = 1u + seed;
   return f;
 }
 
@@ -147,6 +153,17 @@ net::InetAddr BuildDevices(TcpWorld& w, Reader& r) {
   const uint32_t mtus[] = {1500, 9000, 1280, 4000, 65536};
   const uint32_t mtu = mtus[r.Byte() % 5];
   w.mtu = mtu;
+  // NIC settings are read whatever the path, so that a mutation of the path
+  // byte leaves the rest of the program meaning the same.
+  net::NicParams nic;
+  nic.dma_delay = (1 + r.Byte() % 8) * sim::kMicrosecond;
+  nic.completion_delay = (1 + r.Byte() % 16) * sim::kMicrosecond;
+  nic.tx_ring = 2 + r.Byte() % 64;
+  nic.napi_budget = 1 + r.Byte() % 16;
+  nic.wire_latency = (1 + r.Byte() % 10) * sim::kMicrosecond;
+  net::NicParams data = nic;
+  data.faults = Faults(r);
+  nic.faults = Faults(r);  // the ACK direction
   if (w.path == Path::kLoopback) {
     w.b = w.a;
     w.a->loopback()->features = features;
@@ -164,15 +181,6 @@ net::InetAddr BuildDevices(TcpWorld& w, Reader& r) {
     da = w.a->AddVeth("veth0");
     db = w.b->AddVeth("veth1");
   } else {
-    net::NicParams nic;
-    nic.dma_delay = (1 + r.Byte() % 8) * sim::kMicrosecond;
-    nic.completion_delay = (1 + r.Byte() % 16) * sim::kMicrosecond;
-    nic.tx_ring = 2 + r.Byte() % 64;
-    nic.napi_budget = 1 + r.Byte() % 16;
-    nic.wire_latency = (1 + r.Byte() % 10) * sim::kMicrosecond;
-    net::NicParams data = nic;
-    data.faults = Faults(r);
-    nic.faults = Faults(r);  // the ACK direction
     da = w.a->AddNic("eth0", data);
     db = w.b->AddNic("eth0", nic);
   }
@@ -483,11 +491,16 @@ void WindDown(TcpWorld& w) {
   ReadErrQueue(w);
 }
 
-std::string CheckStream(TcpWorld& w) {
+// What the receiver read: the program's own reads, then the rate reader's.
+std::vector<uint8_t> ReceivedBytes(TcpWorld& w) {
   std::vector<uint8_t> got = w.received;
-  if (const net::AppReader* rd = net::app_reader_find(w.b, w.rx); rd != nullptr && w.reader_started) {
-    got.insert(got.end(), rd->data.begin(), rd->data.end());
-  }
+  if (w.b == nullptr || w.rx < 0 || !w.reader_started) return got;
+  if (const net::AppReader* rd = net::app_reader_find(w.b, w.rx)) got.insert(got.end(), rd->data.begin(), rd->data.end());
+  return got;
+}
+
+std::string CheckStream(TcpWorld& w) {
+  const std::vector<uint8_t> got = ReceivedBytes(w);
   if (got.size() > w.expected.size() || !std::equal(got.begin(), got.end(), w.expected.begin())) {
     size_t at = 0;
     while (at < got.size() && at < w.expected.size() && got[at] == w.expected[at]) ++at;
@@ -613,13 +626,20 @@ std::string KnownTcpModelBug(const std::string& error) {
   return "";
 }
 
-std::string RunTcpProgram(const uint8_t* data, size_t size) {
+std::string RunTcpProgram(const uint8_t* data, size_t size, TcpRunStats* stats) {
   Reader r(data, size);
   TcpWorld w((r.Byte() & 1) ? net::KernelEra::k6_10 : net::KernelEra::k6_1);
   // ZCSIM_FUZZ_TRACE=1 prints the trace of the run (to replay a failure).
   sim::TextSink trace(sim::FileWriter(stderr));
   if (std::getenv("ZCSIM_FUZZ_TRACE") != nullptr) w.sim.tracer().AddSink(&trace);
   std::string error = RunChecked(w, r);
+  if (stats != nullptr) {
+    stats->connected = w.rx >= 0;
+    stats->bytes_sent = w.expected.size();
+    stats->bytes_received = ReceivedBytes(w).size();
+    stats->zerocopy_ids = w.zckey;
+    stats->requests = static_cast<uint32_t>(w.reqs.size());
+  }
   if (error.empty()) return error;
   const char* paths[] = {"nic", "loopback", "veth"};
   return fmt::format("{} [{} {} mtu {}{}{}{}{}]", error, paths[static_cast<int>(w.path)],

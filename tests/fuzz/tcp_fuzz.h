@@ -22,8 +22,17 @@
 
 namespace zcsim::fuzz {
 
+// What a run did, so that tests can tell a harness that does nothing.
+struct TcpRunStats {
+  bool connected = false;
+  uint64_t bytes_sent = 0;      // queued by the sender, in stream order
+  uint64_t bytes_received = 0;  // read by the receiver
+  uint32_t zerocopy_ids = 0;    // MSG_ZEROCOPY ids handed out
+  uint32_t requests = 0;        // SEND_ZC requests submitted
+};
+
 // "" when every invariant and end-of-run rule held, else the first broken.
-std::string RunTcpProgram(const uint8_t* data, size_t size);
+std::string RunTcpProgram(const uint8_t* data, size_t size, TcpRunStats* stats = nullptr);
 
 // Whether `error` is a model bug already reported against net/tcp.cc (which
 // this harness may not fix): the name of the bug, or "" if it is new. The

@@ -26,17 +26,30 @@ std::vector<uint8_t> Program(sim::Rng& rng) {
 
 TEST(TcpFuzzTest, RandomProgramsKeepEveryRule) {
   sim::Rng rng(kSeed);
-  std::map<std::string, int> known;
+  std::map<std::string, std::pair<int, int>> known;  // bug -> programs, first program
+  TcpRunStats total;
   for (int program = 0; program < kPrograms; ++program) {
     const std::vector<uint8_t> bytes = Program(rng);
-    const std::string error = RunTcpProgram(bytes.data(), bytes.size());
+    TcpRunStats stats;
+    const std::string error = RunTcpProgram(bytes.data(), bytes.size(), &stats);
+    total.bytes_received += stats.bytes_received;
+    total.zerocopy_ids += stats.zerocopy_ids;
+    total.requests += stats.requests;
     if (const std::string bug = KnownTcpModelBug(error); !error.empty() && !bug.empty()) {
-      ++known[bug];
+      auto [it, added] = known.try_emplace(bug, 0, program);
+      ++it->second.first;
       continue;
     }
     ASSERT_EQ(error, "") << "program " << program;
   }
-  for (const auto& [bug, n] : known) std::printf("known model bug in %d program(s): %s\n", n, bug.c_str());
+  std::printf("%d programs: %llu bytes received, %u MSG_ZEROCOPY ids, %u SEND_ZC requests\n", kPrograms,
+              static_cast<unsigned long long>(total.bytes_received), total.zerocopy_ids, total.requests);
+  EXPECT_GT(total.bytes_received, 1000000u);
+  EXPECT_GT(total.zerocopy_ids, 1000u);
+  EXPECT_GT(total.requests, 1000u);
+  for (const auto& [bug, seen] : known) {
+    std::printf("known model bug in %d program(s), first program %d: %s\n", seen.first, seen.second, bug.c_str());
+  }
 }
 
 // ZCSIM_FUZZ_PROGRAM=N runs only program N (with ZCSIM_FUZZ_TRACE=1: traced;
@@ -103,12 +116,25 @@ TEST(TcpFuzzTest, EmptyInputIsFine) { EXPECT_EQ(RunTcpProgram(nullptr, 0), ""); 
 // Hand-written inputs: each world shape with a little of everything.
 TEST(TcpFuzzTest, EveryPathAndFamily) {
   for (uint8_t shape = 0; shape < 8; ++shape) {
-    std::vector<uint8_t> bytes = {1, shape, 1, 0, 3, 3, 7, 7, 3, 0xff, 0xff, 0x10, 0x10, 40, 0x1f};
-    const uint8_t program[] = {0, 0x10, 0x00, 200, 0x34, 0x12, 3,  1, 0x00, 0x20, 150, 0,  8, 100, 0,
+    // Era 6.10, the shape, TSO, MTU 1500, NIC timings, two clean wires,
+    // RLIMIT_MEMLOCK, then SO_RCVBUF, SO_SNDBUF, TCP_NODELAY, COOP_TASKRUN
+    // and a registered buffer.
+    std::vector<uint8_t> bytes = {1, shape, 0, 0, 3, 3, 7, 7, 3, 0x10, 0, 0, 0, 0, 0, 0x10, 0, 0, 0, 0, 0, 40, 0x1f, 100, 100};
+    // A linked pair of SEND_ZC requests (the second with MSG_MORE), a reap,
+    // then sends of all kinds, reads, time, NODELAY, a rate reader.
+    const uint8_t program[] = {3, 1, 0x00, 0x10, 50, 0, 0x00, 0x20, 60, 1, 5, 0, 0, 0x10, 0x00, 200, 0x34, 0x12, 3,  1, 0x00, 0x20, 150, 0,  8, 100, 0,
                                6, 0xff, 0xff, 5,   1,    7,    12, 0, 0x00, 0x30, 50,  9, 10, 1,   2,
                                0, 0x00, 0x40, 210, 0xff, 0x7f, 8,  5, 0,    6,    0,   1, 13, 0,   1};
     bytes.insert(bytes.end(), std::begin(program), std::end(program));
-    EXPECT_EQ(RunTcpProgram(bytes.data(), bytes.size()), "") << "shape " << int{shape};
+    TcpRunStats stats;
+    EXPECT_EQ(RunTcpProgram(bytes.data(), bytes.size(), &stats), "") << "shape " << int{shape};
+    // The harness really ran the program: a connection, bytes across it,
+    // MSG_ZEROCOPY ids and SEND_ZC requests.
+    EXPECT_TRUE(stats.connected) << "shape " << int{shape};
+    EXPECT_GT(stats.bytes_received, 100u) << "shape " << int{shape};
+    EXPECT_EQ(stats.bytes_received, stats.bytes_sent) << "shape " << int{shape};
+    EXPECT_GT(stats.zerocopy_ids, 0u) << "shape " << int{shape};
+    EXPECT_GT(stats.requests, 0u) << "shape " << int{shape};
   }
 }
 
