@@ -201,10 +201,11 @@ bool Build(TcpWorld& w, Reader& r) {
   w.a->mm().user().memlock_limit = (4 + r.Byte() % 64) * net::PAGE_SIZE;
   const uint8_t bufs = r.Byte();
   w.lfd = net::sys_socket(w.b, w.family, SOCK_STREAM, 0);
-  // At least one MTU (doubled by the kernel): the model has no persist timer
-  // (zero-window probes), so an offered window below one MSS would stall
-  // the sender for good (see README.md here).
-  if (bufs & 1) net::sys_setsockopt(w.b, w.lfd, SOL_SOCKET, SO_RCVBUF, static_cast<int>(w.mtu / 2 + r.Byte() * 512));
+  // At least two MTUs (doubled by the kernel), so that the empty buffer's
+  // window, rounded down by the window scale, still holds one MSS: the model
+  // has no persist timer (zero-window probes), so an offered window below one
+  // MSS would stall the sender for good (see README.md here).
+  if (bufs & 1) net::sys_setsockopt(w.b, w.lfd, SOL_SOCKET, SO_RCVBUF, static_cast<int>(w.mtu + r.Byte() * 512));
   net::sys_bind(w.b, w.lfd, dst);
   net::sys_listen(w.b, w.lfd, 4);
   w.tx = net::sys_socket(w.a, w.family, SOCK_STREAM, 0);
