@@ -421,7 +421,9 @@ void Step(TcpWorld& w, Reader& r) {
     }
     case 11: {
       const uint64_t chunk = 1 + r.U16() % 16384;
-      const sim::Time every = (1 + r.Byte()) * 10 * sim::kMicrosecond;
+      // At least 100 us: the reader ticks at its rate while data waits, and
+      // every tick runs the deep checks.
+      const sim::Time every = (1 + r.Byte()) * 100 * sim::kMicrosecond;
       if (!w.rx_closed && !w.reader_started) {
         ReadReceiver(w, 65536);
         w.reader_started = net::app_reader_start(w.b, w.rx, chunk, every) == 0;
