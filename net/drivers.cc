@@ -221,7 +221,10 @@ int VethDevice::ndo_start_xmit(SkBuff* skb) {
   }
   // ____dev_forward_skb(): skb_orphan_frags (not _rx): DONT_ORPHAN ubufs are
   // not copied here; the copy happens on the peer's receive path.
-  if (skb_orphan_frags(skb) != 0 || skb->len > peer->mtu + 14 + 4) {
+  // is_skb_forwardable() (net/core/dev.c, 6.1): longer than the peer's MTU
+  // is fine for a GSO skb, which the peer may forward unsegmented.
+  const bool too_long = skb->len > peer->mtu + 14 + 4 && !skb_is_gso(skb);
+  if (skb_orphan_frags(skb) != 0 || too_long) {
     ++tx_dropped;
     kfree_skb(skb, "veth forward");
     return NETDEV_TX_OK;
