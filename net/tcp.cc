@@ -1346,6 +1346,10 @@ long tcp_sendmsg(Sock* sk, MsgHdr* msg, size_t size) {
     // whose segments all went out full inside the loop carries none).
     if (!t->write_queue.empty()) t->write_queue.back()->tcp_flags |= TCPHDR_PSH;
     tcp_write_xmit(sk);
+  } else if (copied > 0) {
+    // tcp_push() with MSG_MORE: corked, so what is not the short tail still
+    // goes (tcp_nagle_test holds only a partial last skb).
+    tcp_write_xmit(sk, false, kTcpNagleCork);
   }
   sk->owned_by_user = false;
   TraceTcp(sk, "tcp_sendmsg_locked", "{} of {} bytes queued{}", copied, size, zc ? " zerocopy" : "");
@@ -1677,6 +1681,18 @@ void tcp_v4_rcv(SkBuff* skb, const PacketSummary& p) {
       break;
   }
   if (p.tcp_flags & TCPHDR_SYN) return tcp_syn_challenge(sk, skb);
+  // tcp_rcv_state_process(), FIN_WAIT1/2 after close() (RCV_SHUTDOWN): new
+  // data has no reader any more; the connection is reset and the peer told
+  // (tcp_v4_do_rcv's reset), so its zerocopy sends complete instead of
+  // waiting on a window nobody will open.
+  if (sk->sock_dead && (t->state == TcpState::kFinWait1 || t->state == TcpState::kFinWait2) && p.payload_len > 0 &&
+      after(p.tcp_seq + p.payload_len, t->rcv_nxt)) {
+    TraceTcp(sk, "tcp_rcv_state_process", "data after close(): reset");
+    kfree_skb(skb, "TCP: data after close");
+    tcp_v4_send_reset(sk->host, p);
+    tcp_reset(sk);
+    return;
+  }
   tcp_ack(sk, p);
   if (t->fin_queued && t->snd_una == t->write_seq) {  // our FIN is acknowledged
     if (t->state == TcpState::kFinWait1) {

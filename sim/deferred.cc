@@ -45,8 +45,14 @@ bool DeferredQueue::RunOne() {
 }
 
 size_t DeferredQueue::Drain() {
+  // Softirqs do not nest: a local_bh_enable() inside a softirq handler
+  // (a loopback transmit from NET_RX, say) leaves the pending work to the
+  // loop already running (__do_softirq), not to a recursive one.
+  if (kind_ == DeferredKind::kSoftirq && draining_) return 0;
+  draining_ = true;
   size_t ran = 0;
   while (RunOne()) ++ran;
+  draining_ = false;
   return ran;
 }
 

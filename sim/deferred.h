@@ -58,6 +58,7 @@ class DeferredQueue {
   std::string owner_;
   Tracer* tracer_;
   std::deque<Item> items_;
+  bool draining_ = false;
   uint64_t total_run_ = 0;
 };
 
