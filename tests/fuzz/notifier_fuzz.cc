@@ -12,6 +12,7 @@
 #include "net/uapi.h"
 #include "net/world.h"
 #include "sim/simulator.h"
+#include "tests/fuzz/fuzz_reader.h"
 #include "uring/invariants.h"
 #include "uring/io_uring.h"
 #include "uring/notif_v4.h"
@@ -26,18 +27,6 @@ constexpr uint64_t kScratch = 0x7f0000000000ull;
 const net::KernelEra kEras[] = {net::KernelEra::kV4, net::KernelEra::k6_0_rc1, net::KernelEra::k6_0_rc3,
                                 net::KernelEra::k6_0, net::KernelEra::k6_1, net::KernelEra::k6_2};
 
-class Reader {
- public:
-  Reader(const uint8_t* d, size_t n) : d_(d), n_(n) {}
-  bool done() const { return i_ >= n_; }
-  uint8_t Byte() { return i_ < n_ ? d_[i_++] : 0; }
-  uint32_t U16() { return static_cast<uint32_t>(Byte()) | (static_cast<uint32_t>(Byte()) << 8); }
-
- private:
-  const uint8_t* d_;
-  size_t n_;
-  size_t i_ = 0;
-};
 
 void Put64(uint8_t* p, uint64_t v) {
   for (int i = 0; i < 8; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));

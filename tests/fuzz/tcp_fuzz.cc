@@ -17,6 +17,7 @@
 #include "net/uapi.h"
 #include "net/world.h"
 #include "sim/simulator.h"
+#include "tests/fuzz/fuzz_reader.h"
 #include "uring/invariants.h"
 #include "uring/io_uring.h"
 
@@ -32,18 +33,6 @@ constexpr int kMaxSteps = 160;
 constexpr size_t kEndEventBudget = 1000000;
 constexpr sim::Time kEndTimeLimit = 3600 * sim::kSecond;
 
-class Reader {
- public:
-  Reader(const uint8_t* d, size_t n) : d_(d), n_(n) {}
-  bool done() const { return i_ >= n_; }
-  uint8_t Byte() { return i_ < n_ ? d_[i_++] : 0; }
-  uint32_t U16() { return static_cast<uint32_t>(Byte()) | (static_cast<uint32_t>(Byte()) << 8); }
-
- private:
-  const uint8_t* d_;
-  size_t n_;
-  size_t i_ = 0;
-};
 
 uint8_t Pattern(uint64_t i) { return static_cast<uint8_t>(i * 131 + (i >> 8) * 7 + 1); }
 
