@@ -778,8 +778,10 @@ void tcp_xmit_retransmit_queue(Sock* sk) {
   TcpSock* t = tp(sk);
   for (size_t i = 0; i < t->rtx_queue.size(); ++i) {
     SkBuff* skb = t->rtx_queue[i];
-    if (tcp_packets_in_flight(t) >= t->cwnd) break;
     if (!(skb->sacked & TCPCB_LOST) || (skb->sacked & (TCPCB_SACKED_ACKED | TCPCB_SACKED_RETRANS))) continue;
+    // Only a candidate pays for the in-flight sum (a walk of the queue):
+    // this runs on every ACK, and most ACKs find nothing lost.
+    if (tcp_packets_in_flight(t) >= t->cwnd) break;
     TraceTcp(sk, "tcp_xmit_retransmit_queue", "retransmit lost [{}, {})", skb->seq, skb->end_seq);
     tcp_retransmit_skb(sk, skb);
     if (!(skb->sacked & TCPCB_SACKED_RETRANS)) break;  // could not be sent
