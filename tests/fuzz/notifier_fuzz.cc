@@ -12,7 +12,7 @@
 #include "net/uapi.h"
 #include "net/world.h"
 #include "sim/simulator.h"
-#include "tests/fuzz/fuzz_reader.h"
+#include "tests/fuzz/fuzz_common.h"
 #include "uring/invariants.h"
 #include "uring/io_uring.h"
 #include "uring/notif_v4.h"
@@ -32,16 +32,8 @@ void Put64(uint8_t* p, uint64_t v) {
   for (int i = 0; i < 8; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
 }
 
-struct World {
-  explicit World(net::KernelEra era) : sim(1, sim::CheckMode::kReport), net(sim), uring(net) {
-    net.set_era(era);
-    net.set_deep_checks(true);
-    uring.set_deep_checks(true);
-    net::RegisterWorldInvariants(net);
-  }
-  sim::Simulator sim;
-  net::World net;
-  uring::Uring uring;
+struct World : CheckedWorld {
+  explicit World(net::KernelEra era) : CheckedWorld(era) {}
   net::Host* host = nullptr;
   uring::IoRingCtx* ctx = nullptr;
   std::vector<int> fds;  // 0: NIC peer, 1: dummy, 2: loopback

@@ -17,7 +17,7 @@
 #include "net/uapi.h"
 #include "net/world.h"
 #include "sim/simulator.h"
-#include "tests/fuzz/fuzz_reader.h"
+#include "tests/fuzz/fuzz_common.h"
 #include "uring/invariants.h"
 #include "uring/io_uring.h"
 
@@ -50,16 +50,8 @@ struct Request {
   int notifications = 0;
 };
 
-struct TcpWorld {
-  explicit TcpWorld(net::KernelEra era) : sim(1, sim::CheckMode::kReport), net(sim), uring(net) {
-    net.set_era(era);
-    net.set_deep_checks(true);
-    uring.set_deep_checks(true);
-    net::RegisterWorldInvariants(net);
-  }
-  sim::Simulator sim;
-  net::World net;
-  uring::Uring uring;
+struct TcpWorld : CheckedWorld {
+  explicit TcpWorld(net::KernelEra era) : CheckedWorld(era) {}
   Path path = Path::kNic;
   int family = AF_INET;
   uint32_t mtu = 1500;
